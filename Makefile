@@ -1,0 +1,70 @@
+# NHSmail guidance assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+RASA      := $(BIN)/rasa
+SPACY_DIR := build/en_nhsmail
+MODEL     := models/nhsmail.tar.gz
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+
+# No telemetry, no TensorFlow chatter, no SQLAlchemy 2.0 banner.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
+
+.PHONY: help install spacy train run actions shell validate test test-fast lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## create .venv with the pinned dependencies
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@py=$$(scripts/find-python.sh) || exit 1; \
+	  [ -x $(BIN)/python ] || $$py -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+spacy: $(SPACY_DIR)/meta.json ## build the project's own spaCy pipeline
+
+$(SPACY_DIR)/meta.json: nlp/build_model.py nlp/patterns.py | $(VENV)/.installed
+	$(BIN)/python -m nlp.build_model $(SPACY_DIR)
+
+train: $(MODEL) ## train the model if the data, domain or config changed
+
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
+	$(RASA) train --fixed-model-name nhsmail --out models
+	@touch $@
+
+run: train ## install, train if needed, serve: actions on :5055, Rasa (REST) on :5005
+	@RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
+
+actions: $(VENV)/.installed ## the action server alone, on :5055
+	$(RASA) run actions --port $(ACTIONS_PORT)
+
+shell: train ## talk to the assistant in this terminal
+	@SHELL_MODE=1 RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
+
+validate: $(VENV)/.installed ## check the training data, domain and stories
+	$(RASA) data validate --fail-on-warnings
+
+test: train ## every test: actions, content, NLU gate, stories, end to end
+	$(BIN)/python -m pytest
+
+test-fast: spacy ## the unit tests only (no trained model needed)
+	$(BIN)/python -m pytest -m "not slow"
+
+lock: $(VENV)/.installed ## rewrite constraints.txt from the installed versions
+	( echo "# Full lock of the environment that requirements*.txt resolved to (pip freeze)."; \
+	  echo "# Installed with -c so a fresh clone gets the same versions. Regenerate: make lock"; \
+	  $(BIN)/pip freeze ) > constraints.txt
+
+clean: ## remove the trained model, the spaCy build and results (keeps .venv and var/)
+	rm -rf models/*.tar.gz build results .pytest_cache

@@ -1,0 +1,43 @@
+"""What the tracker says about the conversation, in the terms the actions need."""
+from typing import List, Optional
+
+from rasa_sdk import Tracker
+
+ASK_ALL_ACCOUNTS_DELETED = "action_ask_all_accounts_deleted"
+# Intents that are never a topic to answer from the ranking.
+NOT_TOPICS = ("nlu_fallback", "share_password")
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entity_types(tracker: Tracker) -> List[str]:
+    return [e.get("entity") for e in tracker.latest_message.get("entities") or []]
+
+
+def likely_intents(tracker: Tracker) -> List[str]:
+    """The classifier's ranking, best first, without the fallback and guard intents."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [r["name"] for r in ranking if r.get("name") and r["name"] not in NOT_TOPICS]
+
+
+def best_other_intent(tracker: Tracker, threshold: float) -> Optional[str]:
+    """The classifier's choice under the guard's override, if confident enough."""
+    for entry in tracker.latest_message.get("intent_ranking") or []:
+        if entry.get("name") in NOT_TOPICS:
+            continue
+        return entry["name"] if entry.get("confidence", 0.0) >= threshold else None
+    return None
+
+
+def asked_all_accounts_deleted(tracker: Tracker) -> bool:
+    """Has the reinstatement question been asked since the user raised the topic?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == ASK_ALL_ACCOUNTS_DELETED:
+            return True
+        if event.get("event") == "user" and (event.get("parse_data") or {}).get(
+            "intent", {}
+        ).get("name") == "reinstate_account":
+            return False
+    return False

@@ -1,0 +1,168 @@
+"""Assembles the assistant's replies from the content file.
+
+Pure functions: content and slot values in, text and buttons out. No Rasa, no
+I/O, so each can be tested on its own. Replies are short paragraphs with steps
+as lists, to read on a phone.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from actions.content import Content, Topic
+
+TOPIC_INTENTS = (
+    "reset_password", "add_user", "remove_leaver", "reinstate_account", "inactive_account",
+    "shared_mailbox", "outlook_setup", "helpdesk_contact", "prepare_call", "guides_faq",
+    "local_team", "nhsmail_purpose", "bot_challenge",
+)
+# Intents whose question MFA words turn into the MFA answer.
+MFA_INTENTS = ("helpdesk_contact", "reset_password", "outlook_setup")
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+def org_type_key(content: Content, org_type: Optional[str]) -> str:
+    """The phone-menu branch for a slot value: the default when none was said."""
+    if not org_type:
+        return content.default_org_type
+    key = str(org_type).strip().lower().replace(" ", "_")
+    return key if key in content.org_types else "other"
+
+
+def helpdesk_contact_lines(content: Content) -> List[str]:
+    return [
+        content.fill("Phone: {helpdesk_phone}"),
+        content.fill("Email: {helpdesk_email}"),
+        content.fill("Open {helpdesk_hours}."),
+    ]
+
+
+def menu_path_lines(content: Content, org_type: Optional[str] = None) -> List[str]:
+    org = content.org_types[org_type_key(content, org_type)]
+    first, agent = content.menu_first, content.menu_agent
+    return [
+        "On the phone menu:",
+        f'1. Press {first.option}: "{first.label}".',
+        f"2. Choose your organisation type: {org['label']}.",
+        f"3. Press {agent.option} {agent.label}.",
+    ]
+
+
+def identity_checklist_lines(content: Content, for_site: bool = False) -> List[str]:
+    items = list(content.checklist_items) + (list(content.site_items) if for_site else [])
+    return ["Have these ready:"] + [f"- {content.fill(item)}" for item in items]
+
+
+def site_checklist_lines(content: Content) -> List[str]:
+    return ["Calling for the whole care home? Also:"] + [
+        f"- {content.fill(item)}" for item in content.site_items
+    ]
+
+
+def manager_route_lines(content: Content) -> List[str]:
+    return [f"{i}. {content.fill(step)}" for i, step in enumerate(content.manager_steps, 1)]
+
+
+def _block(content: Content, name: str, org_type: Optional[str], for_site: bool) -> List[str]:
+    if name == "helpdesk_contact":
+        return helpdesk_contact_lines(content)
+    if name == "menu_path":
+        return menu_path_lines(content, org_type)
+    if name == "identity_checklist":
+        return identity_checklist_lines(content, for_site)
+    if name == "site_checklist":
+        return site_checklist_lines(content)
+    if name == "manager_route":
+        return manager_route_lines(content)
+    raise KeyError(f"unknown block {name!r}")
+
+
+def source_lines(content: Content, topic: Topic) -> List[str]:
+    urls = [content.sources[name]["url"] for name in topic.cite]
+    return [f"{content.messages['sources_heading']} {url}" for url in urls]
+
+
+def buttons_for(content: Content, topic: Topic) -> List[Dict[str, str]]:
+    return [{"title": b.title, "payload": b.payload} for b in topic.followups]
+
+
+def render_topic(
+    content: Content, topic_name: str, org_type: Optional[str] = None, for_site: bool = False
+) -> Reply:
+    """The whole answer to one topic, for the caller's organisation type.
+
+    ``for_site``: the caller speaks for the whole care home (every linked
+    account is gone), so the checklist adds the site's ODS code and landline.
+    """
+    topic = content.topics[topic_name]
+    org_label = content.org_types[org_type_key(content, org_type)]["label"]
+    paragraphs = []
+    for part in topic.answer:
+        if isinstance(part, str):
+            paragraphs.append(content.fill(part, org_label=org_label))
+        else:
+            paragraphs.append("\n".join(_block(content, part["block"], org_type, for_site)))
+    sources = source_lines(content, topic)
+    if sources:
+        paragraphs.append("\n".join(sources))
+    return Reply("\n\n".join(paragraphs), buttons_for(content, topic))
+
+
+def choose_topic(
+    intent: Optional[str], entities: Sequence[str] = (), all_accounts_deleted: Optional[bool] = None
+) -> Optional[str]:
+    """Which topic answers ``intent``, given the entity types in the same message.
+
+    None when the intent is not a guidance topic.
+    """
+    if intent == "reinstate_account" and (all_accounts_deleted or "account_scope" in entities):
+        return "reinstate_all_deleted"
+    if intent in MFA_INTENTS and "mfa" in entities:
+        return "helpdesk_mfa"
+    return intent if intent in TOPIC_INTENTS else None
+
+
+def secret_warning(content: Content) -> Reply:
+    return Reply(content.fill(content.messages["secret_shared"]))
+
+
+def ask_all_accounts_deleted(content: Content) -> Reply:
+    return Reply(
+        content.fill(content.messages["ask_all_accounts_deleted"]),
+        [
+            {"title": content.messages["affirm_question"], "payload": "/affirm"},
+            {"title": content.messages["deny_question"], "payload": "/deny"},
+        ],
+    )
+
+
+def not_all_deleted(content: Content) -> Reply:
+    topic = content.topics["reinstate_account"]
+    return Reply(content.fill(content.messages["reinstate_not_all"]), buttons_for(content, topic))
+
+
+def clarify(content: Content, likely_intents: Sequence[str]) -> Reply:
+    """Two-stage fallback: the two likeliest topics as buttons, and a way out."""
+    topics = [name for name in likely_intents if name in content.topics][:2]
+    buttons = [{"title": content.topics[t].title, "payload": f"/{t}"} for t in topics]
+    buttons.append({"title": content.messages["clarify_other"], "payload": "/deny"})
+    return Reply(content.fill(content.messages["clarify"]), buttons)
+
+
+def rephrase(content: Content) -> Reply:
+    return Reply(content.fill(content.messages["rephrase"]))
+
+
+def scope(content: Content) -> Reply:
+    """What the assistant can help with, and the helpdesk for everything else."""
+    lines = [content.fill(content.messages["scope"])]
+    lines += [f"- {content.topics[name].title}" for name in content.scope_topics]
+    text = "\n".join(lines) + "\n\n" + content.fill(content.messages["scope_other"])
+    buttons = [
+        {"title": content.topics[name].title, "payload": f"/{name}"}
+        for name in content.scope_buttons
+    ]
+    return Reply(text, buttons)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Starts the action server and Rasa together; Ctrl-C stops both.
+# Called by `make run` (REST channel on RASA_PORT) and `make shell` (SHELL_MODE=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+BIN=.venv/bin
+mkdir -p var
+
+"$BIN/rasa" run actions --port "$ACTIONS_PORT" &
+actions_pid=$!
+stop() { kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true; }
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+# Wait for the action server before Rasa takes traffic.
+for _ in $(seq 1 60); do
+  "$BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$ACTIONS_PORT/health', timeout=1)" 2>/dev/null && break
+  kill -0 "$actions_pid" 2>/dev/null || { echo "The action server did not start." >&2; exit 1; }
+  sleep 0.5
+done
+
+if [ "${SHELL_MODE:-}" = 1 ]; then
+  "$BIN/rasa" shell -m models/nhsmail.tar.gz --endpoints endpoints.yml
+  exit
+fi
+
+cat <<MSG
+
+  The assistant is starting on http://localhost:$RASA_PORT (REST channel; the HTTP API is off).
+  When it says "Rasa server is up and running", talk to it from another shell:
+
+    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
+      -H 'Content-Type: application/json' \\
+      -d '{"sender": "me", "message": "how do I reset my password?"}'
+
+  Ctrl-C stops both servers.
+
+MSG
+"$BIN/rasa" run -m models/nhsmail.tar.gz --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml
