@@ -4,6 +4,7 @@ from typing import List, Optional
 from rasa_sdk import Tracker
 
 ASK_ALL_ACCOUNTS_DELETED = "action_ask_all_accounts_deleted"
+REINSTATE_FORM = "reinstate_form"
 # Intents that are never a topic to answer from the ranking.
 NOT_TOPICS = ("nlu_fallback", "share_password")
 
@@ -32,12 +33,24 @@ def best_other_intent(tracker: Tracker, threshold: float) -> Optional[str]:
 
 
 def asked_all_accounts_deleted(tracker: Tracker) -> bool:
-    """Has the reinstatement question been asked since the user raised the topic?"""
+    """Was the reinstatement question asked in an earlier turn on this topic?
+
+    True once the user has had the question (and the answer that comes with
+    it) since they last raised a deleted account; the question's own turn does
+    not count, so the first ask still carries the whole answer.
+    """
+    before_latest_user_message = False
     for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == ASK_ALL_ACCOUNTS_DELETED:
+        if event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            if intent.get("name") == "reinstate_account":
+                return False
+            before_latest_user_message = True
+        elif (
+            before_latest_user_message
+            and event.get("event") == "slot"
+            and event.get("name") == "requested_slot"
+            and event.get("value") == "all_accounts_deleted"
+        ):
             return True
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get(
-            "intent", {}
-        ).get("name") == "reinstate_account":
-            return False
     return False

@@ -12,10 +12,18 @@ from actions import dialogue
 SCOPE_INTENTS = ("reinstate_account", "inactive_account", "shared_mailbox", "prepare_call")
 
 
-def all_accounts_deleted_from(intent: Any, entity_types: Any) -> Dict[Text, Any]:
-    """Slot events for a message: set only when the message says so."""
+def all_accounts_deleted_from(intent: Any, entity_types: Any, asked: bool) -> Dict[Text, Any]:
+    """The slot's new value, if this message gives one.
+
+    ``asked``: reinstate_form is waiting for the answer to its question, so a
+    yes or no answers it. Otherwise only the user's own words set it.
+    """
     if intent in SCOPE_INTENTS and "account_scope" in entity_types:
         return {"all_accounts_deleted": True}
+    if asked and intent == "affirm":
+        return {"all_accounts_deleted": True}
+    if asked and intent == "deny":
+        return {"all_accounts_deleted": False}
     return {}
 
 
@@ -25,6 +33,10 @@ class ValidatePredefinedSlots(ValidationAction):
     async def extract_all_accounts_deleted(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> Dict[Text, Any]:
+        asked = (
+            tracker.active_loop_name == dialogue.REINSTATE_FORM
+            and tracker.get_slot("requested_slot") == "all_accounts_deleted"
+        )
         return all_accounts_deleted_from(
-            dialogue.latest_intent(tracker), dialogue.latest_entity_types(tracker)
+            dialogue.latest_intent(tracker), dialogue.latest_entity_types(tracker), asked
         )

@@ -71,13 +71,13 @@ def build_patterns() -> List[Dict[str, Any]]:
     patterns += _lower_phrases("mfa", MFA_PHRASES)
     patterns += [
         {"label": "EMAIL", "pattern": [{"LIKE_EMAIL": True}]},
-        # 07700900123 / +447700900123
+        # one run of digits: mobile or landline, national or +44
         {"label": "UK_PHONE", "pattern": [{"TEXT": {"REGEX": r"^(?:\+44|0)\d{9,10}$"}}]},
-        # 07700 900123
+        # two groups: mobile style
         {"label": "UK_PHONE", "pattern": [{"TEXT": {"REGEX": _PHONE_START}}, {"TEXT": {"REGEX": r"^\d{6,7}$"}}]},
-        # 0333 200 1133 / +44 20 7946 0000
+        # three groups: landline style
         {"label": "UK_PHONE", "pattern": [{"TEXT": {"REGEX": _PHONE_START}}, {"TEXT": {"REGEX": _PHONE_GROUP}}, {"TEXT": {"REGEX": _PHONE_GROUP}}]},
-        # +44 7700 900123 / +44 20 7946 0000
+        # the same after a separate +44
         {"label": "UK_PHONE", "pattern": [{"TEXT": "+44"}, {"TEXT": {"REGEX": r"^\d{2,4}$"}}, {"TEXT": {"REGEX": r"^\d{6,7}$"}}]},
         {"label": "UK_PHONE", "pattern": [{"TEXT": "+44"}, {"TEXT": {"REGEX": r"^\d{2,4}$"}}, {"TEXT": {"REGEX": _PHONE_GROUP}}, {"TEXT": {"REGEX": _PHONE_GROUP}}]},
         # Site ODS codes: 5 characters starting with V. Upper case, or with a

@@ -46,20 +46,29 @@ def _is_secret_word(word: str) -> bool:
     bare = word.strip(".,!?;)(").lower()
     if not bare or bare in _NOT_A_SECRET:
         return False
-    if "@" in bare or bare.startswith(("http", "www.")):
+    if "@" in bare or "://" in bare or bare.startswith("www"):
         return False
     if bare.isalpha() and (bare.endswith("ing") or bare.endswith("ed")) and len(bare) > 5:
         return False  # "password is expiring", "password was changed"
     return True
 
 
+def _mixes_letters_and_others(word: str) -> bool:
+    """Letters with digits or symbols inside: "Summer2024!", not "sensitive?"."""
+    bare = word.rstrip(".,!?;:)")
+    return any(c.isalpha() for c in bare) and any(not c.isalpha() for c in bare)
+
+
 def secret_spans(text: str) -> List[Tuple[int, int]]:
     """Character spans of every password-like value disclosed in ``text``."""
     spans = []
-    for pattern in (_ASSIGNED, _NEAR):
-        for match in pattern.finditer(text or ""):
-            if _is_secret_word(match.group("secret")):
-                spans.append(match.span("secret"))
+    for match in _ASSIGNED.finditer(text or ""):
+        if _is_secret_word(match.group("secret")):
+            spans.append(match.span("secret"))
+    for match in _NEAR.finditer(text or ""):
+        word = match.group("secret")
+        if _is_secret_word(word) and _mixes_letters_and_others(word):
+            spans.append(match.span("secret"))
     return sorted(set(spans))
 
 

@@ -1,0 +1,160 @@
+"""The replies' building blocks, with the exact facts a caller needs."""
+import pytest
+
+from actions import guidance
+from actions.guidance import TOPIC_INTENTS
+
+HELPDESK_LINES = [
+    "Phone: 0333 200 1133",
+    "Email: helpdesk@nhs.net",
+    "Open 24 hours a day, 365 days a year.",
+]
+
+
+def test_helpdesk_contact_lines_carry_number_email_and_hours(content):
+    assert guidance.helpdesk_contact_lines(content) == HELPDESK_LINES
+
+
+def test_menu_path_defaults_to_social_care(content):
+    assert guidance.menu_path_lines(content) == [
+        "On the phone menu:",
+        '1. Press 1: "unable to access account".',
+        "2. Choose your organisation type: social care.",
+        "3. Press 1 to be transferred to an agent.",
+    ]
+
+
+def test_menu_path_for_a_pharmacy(content):
+    assert guidance.menu_path_lines(content, "pharmacy")[2] == (
+        "2. Choose your organisation type: pharmacy."
+    )
+
+
+@pytest.mark.parametrize("said", ["other", "dental", "GP surgery"])
+def test_menu_path_for_other_organisations_does_not_invent_a_key(content, said):
+    step = guidance.menu_path_lines(content, said)[2]
+    assert step == "2. Choose your organisation type: the type that fits your organisation."
+
+
+def test_identity_checklist_names_the_three_things_the_agent_asks_for(content):
+    lines = guidance.identity_checklist_lines(content)
+    assert lines[0] == "Have these ready:"
+    assert lines[1] == "- The email address of the NHSmail account"
+    assert lines[2] == "- The mobile number linked to the account"
+    assert "security questions or an account secret" in lines[3]
+    assert "3 characters of an account secret" in lines[3]
+    assert len(lines) == 4
+
+
+def test_identity_checklist_for_the_whole_site_adds_ods_code_and_landline(content):
+    lines = guidance.identity_checklist_lines(content, for_site=True)
+    assert "- Your care home's ODS code (5 characters, starting with V)" in lines
+    assert any("registered landline" in line for line in lines)
+
+
+def test_manager_route_is_the_guides_five_steps_in_order(content):
+    assert guidance.manager_route_lines(content) == [
+        "1. Call the helpdesk themselves.",
+        "2. Say that all accounts linked to the shared mailbox have been deleted.",
+        "3. Ask for a new individual NHSmail account to be set up and linked to the shared mailbox.",
+        "4. Have the site's ODS code to hand (5 characters, starting with V).",
+        "5. Call from the care home's registered landline, so the helpdesk can verify the site.",
+    ]
+
+
+def test_password_answer_comes_first_with_contact_and_menu(content):
+    reply = guidance.render_topic(content, "reset_password")
+    for line in HELPDESK_LINES:
+        assert line in reply.text
+    assert '1. Press 1: "unable to access account".' in reply.text
+    assert "2. Choose your organisation type: social care." in reply.text
+    assert "3. Press 1 to be transferred to an agent." in reply.text
+    assert "https://portal.nhs.net" in reply.text  # self-service reset
+    assert [b["payload"] for b in reply.buttons] == [
+        "/prepare_call",
+        '/helpdesk_contact{"org_type": "pharmacy"}',
+        '/helpdesk_contact{"org_type": "other"}',
+    ]
+
+
+def test_password_answer_cites_its_public_sources(content):
+    text = guidance.render_topic(content, "reset_password").text
+    assert "Source: https://support.nhs.net/knowledge-base/getting-ready-to-use-self-service-password-reset-and-unlock/" in text
+    assert "Source: https://support.nhs.net/knowledge-base/account-lockout-guide/" in text
+
+
+def test_password_answer_for_a_pharmacy(content):
+    text = guidance.render_topic(content, "reset_password", "pharmacy").text
+    assert "2. Choose your organisation type: pharmacy." in text
+
+
+@pytest.mark.parametrize("topic", TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa"))
+def test_every_topic_renders_without_leftover_placeholders(content, topic):
+    reply = guidance.render_topic(content, topic)
+    assert reply.text.strip()
+    assert "{" not in reply.text and "}" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "topic, expected",
+    [
+        ("add_user", "cannot create NHSmail accounts"),
+        ("remove_leaver", "revoke their access to your care home's shared mailbox"),
+        ("remove_leaver", "information governance"),
+        ("inactive_account", "at least once a month"),
+        ("inactive_account", "marked inactive and deleted after 60"),
+        ("inactive_account", "The guide's 90 days is the older rule"),
+        ("shared_mailbox", "care.<your ODS code>@nhs.net"),
+        ("outlook_setup", "https://www.digitalsocialcare.co.uk/covid-19-guidance/covid-19-quick-access-to-nhsmail/"),
+        ("guides_faq", "https://support.nhs.net/knowledge-base/nhsmail-pods-faqs/"),
+        ("local_team", "Our local LHS Project team cannot create NHSmail accounts or reset passwords"),
+        ("nhsmail_purpose", "GP practices, LPT services and Adult Social Care teams"),
+        ("helpdesk_mfa", "re-enrolled"),
+        ("bot_challenge", "not a person"),
+    ],
+)
+def test_topic_answers_carry_the_guides_facts(content, topic, expected):
+    assert expected in guidance.render_topic(content, topic).text
+
+
+def test_manager_route_answer_has_route_and_contact(content):
+    text = guidance.render_topic(content, "reinstate_all_deleted").text
+    assert "current manager" in text
+    assert "ODS code" in text and "registered landline" in text
+    assert "Phone: 0333 200 1133" in text
+
+
+@pytest.mark.parametrize(
+    "intent, entities, all_deleted, topic",
+    [
+        ("reset_password", [], None, "reset_password"),
+        ("reinstate_account", [], None, "reinstate_account"),
+        ("reinstate_account", ["account_scope"], None, "reinstate_all_deleted"),
+        ("reinstate_account", [], True, "reinstate_all_deleted"),
+        ("helpdesk_contact", ["mfa"], None, "helpdesk_mfa"),
+        ("reset_password", ["mfa"], None, "helpdesk_mfa"),
+        ("greet", [], None, None),
+        ("out_of_scope", [], None, None),
+    ],
+)
+def test_choose_topic(intent, entities, all_deleted, topic):
+    assert guidance.choose_topic(intent, entities, all_deleted) == topic
+
+
+def test_clarify_offers_the_two_likeliest_topics_and_a_way_out(content):
+    reply = guidance.clarify(content, ["greet", "reset_password", "add_user", "guides_faq"])
+    assert [b["payload"] for b in reply.buttons] == ["/reset_password", "/add_user", "/deny"]
+    assert reply.buttons[0]["title"] == "Reset a password or unlock an account"
+
+
+def test_scope_lists_topics_and_gives_the_helpdesk_for_everything_else(content):
+    reply = guidance.scope(content)
+    assert "- Reset a password or unlock an account" in reply.text
+    assert "0333 200 1133" in reply.text and "helpdesk@nhs.net" in reply.text
+    assert len(reply.buttons) == 4
+
+
+def test_secret_warning_tells_the_user_to_change_it(content):
+    text = guidance.secret_warning(content).text
+    assert "don't type passwords" in text
+    assert "Change it now" in text

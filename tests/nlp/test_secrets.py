@@ -1,0 +1,39 @@
+"""Passwords typed into the chat are recognised; questions about passwords are not."""
+import pytest
+
+from nlp.secrets import contains_secret, redact
+
+
+@pytest.mark.parametrize(
+    "text, redacted",
+    [
+        ("my password is Fluffy22", "my password is [redacted]"),
+        ("my password is fluffy", "my password is [redacted]"),
+        ("pw: hunter2", "pw: [redacted]"),
+        ("password = Abc!2345", "password = [redacted]"),
+        ("my account secret is purplemonkey", "my account secret is [redacted]"),
+        ("security answer was 'Rover'", "security answer was '[redacted]'"),
+        ("I tried the password Summer2024! and it failed", "I tried the password [redacted] and it failed"),
+    ],
+)
+def test_disclosed_secrets_are_found_and_redacted(text, redacted):
+    assert contains_secret(text)
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my password is expired",
+        "my password is not working",
+        "My password's wrong",
+        "forgot my password",
+        "what is the password policy",
+        "reset my password please, I'm locked out",
+        "password is case sensitive?",
+        "the password is changed every year",
+        "password reset for jo@nhs.net",
+    ],
+)
+def test_questions_about_passwords_are_not_secrets(text):
+    assert not contains_secret(text)

@@ -1,0 +1,71 @@
+"""Rasa's own checks on the trained model: data, conversations, the NLU gate.
+
+Slow: `make test` trains the model first (models/nhsmail.tar.gz).
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "nhsmail.tar.gz"
+RASA = str(Path(sys.executable).parent / "rasa")
+NLU_GATE = 0.90  # macro-F1 on the held-out file; below it the build fails
+
+pytestmark = pytest.mark.slow
+
+
+def rasa(*args, timeout=900):
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        [RASA, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def model():
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
+    return str(MODEL)
+
+
+def test_training_data_validates_without_warnings():
+    result = rasa("data", "validate", "--fail-on-warnings")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_every_conversation_flow_is_predicted(model, tmp_path):
+    result = rasa("test", "core", "--stories", "tests/test_stories.yml", "-m", model,
+                  "--fail-on-prediction-errors", "--out", str(tmp_path))
+    failed = tmp_path / "failed_test_stories.yml"
+    detail = failed.read_text() if failed.exists() else result.stderr[-3000:]
+    assert result.returncode == 0, detail
+
+
+def examples(path):
+    data = yaml.safe_load(Path(path).read_text())
+    return {
+        line.strip()[2:].strip().lower()
+        for item in data["nlu"] if "intent" in item
+        for line in item["examples"].splitlines() if line.strip().startswith("- ")
+    }
+
+
+def test_held_out_file_shares_no_example_with_the_training_data():
+    assert examples(ROOT / "tests/nlu/test_nlu.yml") & examples(ROOT / "data/nlu.yml") == set()
+
+
+def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path):
+    result = rasa("test", "nlu", "--nlu", "tests/nlu/test_nlu.yml", "-m", model,
+                  "--out", str(tmp_path), "--no-plot")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    f1 = report["macro avg"]["f1-score"]
+    weakest = sorted((v["f1-score"], k) for k, v in report.items()
+                     if isinstance(v, dict) and "f1-score" in v and "avg" not in k)[:3]
+    print(f"held-out macro-F1: {f1:.3f}; weakest intents: {weakest}")
+    assert f1 >= NLU_GATE, f"macro-F1 {f1:.3f} < {NLU_GATE}; weakest: {weakest}"
