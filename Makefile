@@ -18,10 +18,10 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run actions shell validate test test-fast lock clean
+.PHONY: help install spacy train run actions shell validate test test-fast compare-nlu lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## create .venv with the pinned dependencies
 
@@ -56,10 +56,15 @@ validate: $(VENV)/.installed ## check the training data, domain and stories
 	$(RASA) data validate --fail-on-warnings
 
 test: train ## every test: actions, content, NLU gate, stories, end to end
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here." >&2; exit 1; fi; \
+	  exit $$rc
 
 test-fast: spacy ## the unit tests only (no trained model needed)
 	$(BIN)/python -m pytest -m "not slow"
+
+compare-nlu: spacy ## retrain NLU variants; print accuracy, training and parse times
+	$(BIN)/python scripts/compare_nlu.py
 
 lock: $(VENV)/.installed ## rewrite constraints.txt from the installed versions
 	( echo "# Full lock of the environment that requirements*.txt resolved to (pip freeze)."; \

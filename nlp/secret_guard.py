@@ -6,6 +6,12 @@ FallbackClassifier, and overrides whatever they chose with the intent
 (rule in data/rules.yml). The classifier's own ranking is kept behind it, so the
 warning action can still answer the question the user asked alongside.
 It never stores or returns the secret itself.
+
+The reverse holds too: `share_password` is only ever the detector's decision.
+If the classifier guesses it for a message with no secret in it ("my password
+is wrong"), the guard takes the classifier's next choice instead, or
+`nlu_fallback` when that is below `fallback_threshold` (the FallbackClassifier's
+threshold), so nobody is told off for a question.
 """
 from typing import Any, Dict, List
 
@@ -19,12 +25,20 @@ from rasa.shared.nlu.training_data.message import Message
 from nlp.secrets import contains_secret
 
 SHARE_PASSWORD_INTENT = "share_password"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class SecretGuard(GraphComponent):
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self.fallback_threshold = float(config.get("fallback_threshold", 0.6))
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"fallback_threshold": 0.6}
+
     @classmethod
     def create(
         cls,
@@ -33,18 +47,26 @@ class SecretGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SecretGuard":
-        return cls()
+        return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if not contains_secret(message.get(TEXT) or ""):
-                continue
-            guarded = {"name": SHARE_PASSWORD_INTENT, "confidence": 1.0}
             ranking = [
                 entry
                 for entry in message.get(INTENT_RANKING_KEY) or []
                 if entry.get("name") != SHARE_PASSWORD_INTENT
             ]
-            message.set(INTENT, guarded, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [guarded] + ranking, add_to_output=True)
+            if contains_secret(message.get(TEXT) or ""):
+                guarded = {"name": SHARE_PASSWORD_INTENT, "confidence": 1.0}
+                message.set(INTENT, guarded, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [guarded] + ranking, add_to_output=True)
+            elif (message.get(INTENT) or {}).get("name") == SHARE_PASSWORD_INTENT:
+                message.set(INTENT, self._next_choice(ranking), add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    def _next_choice(self, ranking: List[Dict[str, Any]]) -> Dict[str, Any]:
+        candidates = [entry for entry in ranking if entry.get("name") != FALLBACK_INTENT]
+        if candidates and candidates[0].get("confidence", 0.0) >= self.fallback_threshold:
+            return candidates[0]
+        return {"name": FALLBACK_INTENT, "confidence": self.fallback_threshold}

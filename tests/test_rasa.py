@@ -55,17 +55,25 @@ def examples(path):
     }
 
 
-def test_held_out_file_shares_no_example_with_the_training_data():
-    assert examples(ROOT / "tests/nlu/test_nlu.yml") & examples(ROOT / "data/nlu.yml") == set()
+# Held-out files, never trained on, each written apart from data/nlu.yml:
+# "unseen" has not been looked at while the training data was written; "dev"
+# was, once (its first errors showed which kinds of phrasing were missing).
+HELD_OUT = ["tests/nlu/test_nlu_unseen.yml", "tests/nlu/test_nlu.yml"]
 
 
-def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path):
-    result = rasa("test", "nlu", "--nlu", "tests/nlu/test_nlu.yml", "-m", model,
+@pytest.mark.parametrize("held_out", HELD_OUT)
+def test_held_out_file_shares_no_example_with_the_training_data(held_out):
+    assert examples(ROOT / held_out) & examples(ROOT / "data/nlu.yml") == set()
+
+
+@pytest.mark.parametrize("held_out", HELD_OUT)
+def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path, held_out):
+    result = rasa("test", "nlu", "--nlu", held_out, "-m", model,
                   "--out", str(tmp_path), "--no-plot")
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "intent_report.json").read_text())
     f1 = report["macro avg"]["f1-score"]
     weakest = sorted((v["f1-score"], k) for k, v in report.items()
                      if isinstance(v, dict) and "f1-score" in v and "avg" not in k)[:3]
-    print(f"held-out macro-F1: {f1:.3f}; weakest intents: {weakest}")
+    print(f"{held_out}: macro-F1 {f1:.3f}; weakest intents: {weakest}")
     assert f1 >= NLU_GATE, f"macro-F1 {f1:.3f} < {NLU_GATE}; weakest: {weakest}"
