@@ -108,7 +108,10 @@ def render_topic(
     sources = source_lines(content, topic)
     if sources:
         paragraphs.append("\n".join(sources))
-    return Reply("\n\n".join(paragraphs), buttons_for(content, topic))
+    buttons = buttons_for(content, topic)
+    if org_type:  # already said: don't offer to choose it again
+        buttons = [b for b in buttons if '"org_type"' not in b["payload"]]
+    return Reply("\n\n".join(paragraphs), buttons)
 
 
 def choose_topic(
@@ -145,10 +148,14 @@ def not_all_deleted(content: Content) -> Reply:
 
 
 def clarify(content: Content, likely_intents: Sequence[str]) -> Reply:
-    """Two-stage fallback: the two likeliest topics as buttons, and a way out."""
+    """Two-stage fallback: the two likeliest topics as buttons, and a way out.
+
+    The way out sends `out_of_scope`, which Rasa's two-stage fallback reads as
+    "none of these" and answers by asking the user to rephrase.
+    """
     topics = [name for name in likely_intents if name in content.topics][:2]
     buttons = [{"title": content.topics[t].title, "payload": f"/{t}"} for t in topics]
-    buttons.append({"title": content.messages["clarify_other"], "payload": "/deny"})
+    buttons.append({"title": content.messages["clarify_other"], "payload": "/out_of_scope"})
     return Reply(content.fill(content.messages["clarify"]), buttons)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the custom NLU component (nlp.secret_guard)
 RASA = str(Path(sys.executable).parent / "rasa")
 TEST_FILES = {"unseen": "tests/nlu/test_nlu_unseen.yml", "dev": "tests/nlu/test_nlu.yml"}
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")

@@ -73,7 +73,7 @@ def test_answer_topic_on_low_confidence_asks_to_clarify(dispatcher, domain):
                {"name": "shared_mailbox", "confidence": 0.4},
                {"name": "remove_leaver", "confidence": 0.35}]
     run(ActionAnswerTopic(), dispatcher, make_tracker("nlu_fallback", ranking=ranking), domain)
-    assert button_payloads(dispatcher) == ["/shared_mailbox", "/remove_leaver", "/deny"]
+    assert button_payloads(dispatcher) == ["/shared_mailbox", "/remove_leaver", "/out_of_scope"]
 
 
 def test_typed_password_is_warned_about_and_never_echoed(dispatcher, domain):
@@ -164,7 +164,7 @@ def test_ask_affirmation_offers_two_likeliest_topics(dispatcher, domain):
                {"name": "reinstate_account", "confidence": 0.2}]
     tracker = make_tracker("nlu_fallback", ranking=ranking)
     run(ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
-    assert button_payloads(dispatcher) == ["/inactive_account", "/reinstate_account", "/deny"]
+    assert button_payloads(dispatcher) == ["/inactive_account", "/reinstate_account", "/out_of_scope"]
 
 
 def test_ask_rephrase_gives_an_example(dispatcher, domain):

@@ -83,9 +83,10 @@ def test_password_answer_cites_its_public_sources(content):
     assert "Source: https://support.nhs.net/knowledge-base/account-lockout-guide/" in text
 
 
-def test_password_answer_for_a_pharmacy(content):
-    text = guidance.render_topic(content, "reset_password", "pharmacy").text
-    assert "2. Choose your organisation type: pharmacy." in text
+def test_password_answer_for_a_pharmacy_does_not_offer_to_choose_again(content):
+    reply = guidance.render_topic(content, "reset_password", "pharmacy")
+    assert "2. Choose your organisation type: pharmacy." in reply.text
+    assert [b["payload"] for b in reply.buttons] == ["/prepare_call"]
 
 
 @pytest.mark.parametrize("topic", TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa"))
@@ -143,7 +144,7 @@ def test_choose_topic(intent, entities, all_deleted, topic):
 
 def test_clarify_offers_the_two_likeliest_topics_and_a_way_out(content):
     reply = guidance.clarify(content, ["greet", "reset_password", "add_user", "guides_faq"])
-    assert [b["payload"] for b in reply.buttons] == ["/reset_password", "/add_user", "/deny"]
+    assert [b["payload"] for b in reply.buttons] == ["/reset_password", "/add_user", "/out_of_scope"]
     assert reply.buttons[0]["title"] == "Reset a password or unlock an account"
 
 

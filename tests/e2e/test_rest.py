@@ -125,3 +125,14 @@ def test_a_typed_password_is_warned_about_and_not_echoed(servers):
     text = "\n".join(r.get("text", "") for r in replies)
     assert "don't type passwords" in text
     assert "Fluffy22" not in text
+
+
+def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers):
+    first = say(servers, "e2e-unclear", "blorp the wibble")
+    assert first[0]["text"] == "Sorry, I'm not sure what you need. Is it one of these?"
+    payloads = [b["payload"] for b in first[0]["buttons"]]
+    assert len(payloads) == 3 and payloads[-1] == "/out_of_scope"
+    second = say(servers, "e2e-unclear", "/out_of_scope")
+    assert "say it another way" in second[0]["text"]
+    third = say(servers, "e2e-unclear", "I've forgotten my password")
+    assert "Phone: 0333 200 1133" in third[0]["text"]
