@@ -40,3 +40,10 @@ class ValidatePredefinedSlots(ValidationAction):
         return all_accounts_deleted_from(
             dialogue.latest_intent(tracker), dialogue.latest_entity_types(tracker), asked
         )
+
+    def validate_all_accounts_deleted(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> Dict[Text, Any]:
+        """Only a yes/no value is kept (the extraction above sets nothing else)."""
+        return {"all_accounts_deleted": slot_value if isinstance(slot_value, bool) else None}

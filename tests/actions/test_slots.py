@@ -38,3 +38,9 @@ def test_yes_to_the_forms_question_sets_the_slot(dispatcher, domain):
 def test_yes_outside_the_form_sets_nothing(dispatcher, domain):
     events = run(ValidatePredefinedSlots(), dispatcher, make_tracker("affirm"), domain)
     assert events == []
+
+
+def test_only_a_true_or_false_value_is_kept(dispatcher, domain):
+    action = ValidatePredefinedSlots()
+    assert action.validate_all_accounts_deleted(True, dispatcher, None, domain) == {"all_accounts_deleted": True}
+    assert action.validate_all_accounts_deleted("all", dispatcher, None, domain) == {"all_accounts_deleted": None}
