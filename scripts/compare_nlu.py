@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the custom NLU component (nlp.secret_guard)
 RASA = str(Path(sys.executable).parent / "rasa")
 TEST_FILES = {"unseen": "tests/nlu/test_nlu_unseen.yml", "dev": "tests/nlu/test_nlu.yml"}
-os.environ.setdefault("LOG_LEVEL", "WARNING")  # Rasa's in-process parse logs every message at debug
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
 
 
@@ -66,9 +65,14 @@ def macro_f1(model, test_file, out):
 
 
 def parse_ms(model, texts):
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
+    # Rasa logs every parsed message (text included) at debug level.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     async def timed():
         await agent.parse_message(texts[0])  # warm-up
