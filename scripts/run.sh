@@ -8,6 +8,22 @@ ACTIONS_PORT=${ACTIONS_PORT:-5055}
 BIN=.venv/bin
 mkdir -p var
 
+# A clear word, not a stack trace, when another server holds a port.
+for port in "$ACTIONS_PORT" "$RASA_PORT"; do
+  if "$BIN/python" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $port)) != 0)"; then
+    echo "Port $port is already in use (is the assistant already running?)." >&2
+    echo "Stop it, or choose other ports: make run RASA_PORT=5006 ACTIONS_PORT=5056" >&2
+    exit 1
+  fi
+done
+
+# endpoints.yml points at the action server on 5055; another port gets a copy.
+ENDPOINTS=endpoints.yml
+if [ "$ACTIONS_PORT" != 5055 ]; then
+  ENDPOINTS=var/endpoints.yml
+  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$ENDPOINTS"
+fi
+
 "$BIN/rasa" run actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 stop() { kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true; }
@@ -22,7 +38,7 @@ for _ in $(seq 1 60); do
 done
 
 if [ "${SHELL_MODE:-}" = 1 ]; then
-  "$BIN/rasa" shell -m models/nhsmail.tar.gz --endpoints endpoints.yml
+  "$BIN/rasa" shell -m models/nhsmail.tar.gz --endpoints "$ENDPOINTS" --port "$RASA_PORT"
   exit
 fi
 
@@ -39,4 +55,4 @@ cat <<MSG
 
 MSG
 "$BIN/rasa" run -m models/nhsmail.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml
+  --credentials credentials.yml --endpoints "$ENDPOINTS"
