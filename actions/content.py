@@ -3,7 +3,7 @@ clear error at start-up rather than a wrong answer on a night shift."""
 import datetime
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -14,12 +14,15 @@ from actions.config import CONTENT_PATH
 # Blocks that guidance.py assembles; a topic's answer may name them.
 BLOCKS = ("helpdesk_contact", "menu_path", "identity_checklist", "site_checklist", "manager_route")
 
-# The intent contract's topics, plus the variants the actions choose between.
-REQUIRED_TOPICS = (
+# Intents answered from a topic of the same name (the intent contract's
+# guidance topics, and bot_challenge, which hands over to the helpdesk).
+TOPIC_INTENTS = (
     "reset_password", "add_user", "remove_leaver", "reinstate_account", "inactive_account",
     "shared_mailbox", "outlook_setup", "helpdesk_contact", "prepare_call", "guides_faq",
-    "local_team", "nhsmail_purpose", "bot_challenge", "reinstate_all_deleted", "helpdesk_mfa",
+    "local_team", "nhsmail_purpose", "bot_challenge",
 )
+# ...plus the variants the actions choose between.
+REQUIRED_TOPICS = TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa")
 REQUIRED_MESSAGES = (
     "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
     "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading", "affirm_question", "deny_question",
@@ -69,16 +72,16 @@ class Content:
     scope_topics: Tuple[str, ...]
     scope_buttons: Tuple[str, ...]
 
-    def fill(self, template: str, **extra: str) -> str:
-        """``template`` with {fact} placeholders (and ``extra``) filled in.
-
-        ``{name_cap}`` gives a fact with a capital first letter, for the start
-        of a sentence.
-        """
+    @cached_property
+    def placeholders(self) -> Mapping[str, str]:
+        """Every fact, and as ``{name_cap}`` with a capital first letter."""
         values = dict(self.facts)
         values.update({f"{k}_cap": v[:1].upper() + v[1:] for k, v in self.facts.items()})
-        values.update(extra)
-        return template.format_map(values)
+        return values
+
+    def fill(self, template: str, **extra: str) -> str:
+        """``template`` with {fact} placeholders (and ``extra``) filled in."""
+        return template.format_map({**self.placeholders, **extra} if extra else self.placeholders)
 
 
 def _problems_in_template(template: Any, where: str, known: set) -> List[str]:

@@ -7,13 +7,7 @@ as lists, to read on a phone.
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from actions.content import Content, Topic
-
-TOPIC_INTENTS = (
-    "reset_password", "add_user", "remove_leaver", "reinstate_account", "inactive_account",
-    "shared_mailbox", "outlook_setup", "helpdesk_contact", "prepare_call", "guides_faq",
-    "local_team", "nhsmail_purpose", "bot_challenge",
-)
+from actions.content import TOPIC_INTENTS, Content, Topic
 # Intents whose question MFA words turn into the MFA answer.
 MFA_INTENTS = ("helpdesk_contact", "reset_password", "outlook_setup")
 

@@ -2,7 +2,7 @@
 import pytest
 
 from actions import guidance
-from actions.guidance import TOPIC_INTENTS
+from actions.content import REQUIRED_TOPICS
 
 HELPDESK_LINES = [
     "Phone: 0333 200 1133",
@@ -89,7 +89,7 @@ def test_password_answer_for_a_pharmacy_does_not_offer_to_choose_again(content):
     assert [b["payload"] for b in reply.buttons] == ["/prepare_call"]
 
 
-@pytest.mark.parametrize("topic", TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa"))
+@pytest.mark.parametrize("topic", REQUIRED_TOPICS)
 def test_every_topic_renders_without_leftover_placeholders(content, topic):
     reply = guidance.render_topic(content, topic)
     assert reply.text.strip()
