@@ -86,3 +86,14 @@ def texts(dispatcher: CollectingDispatcher) -> List[str]:
 
 def button_payloads(dispatcher: CollectingDispatcher) -> List[str]:
     return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+# Figures the slow tests measure, printed at the end of the run (CI logs).
+MEASURED: List[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED:
+        terminalreporter.write_sep("-", "measured")
+        for line in MEASURED:
+            terminalreporter.write_line(line)

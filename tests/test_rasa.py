@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import MEASURED
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "nhsmail.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -75,5 +77,6 @@ def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path, held_
     f1 = report["macro avg"]["f1-score"]
     weakest = sorted((v["f1-score"], k) for k, v in report.items()
                      if isinstance(v, dict) and "f1-score" in v and "avg" not in k)[:3]
-    print(f"{held_out}: macro-F1 {f1:.3f}; weakest intents: {weakest}")
+    MEASURED.append(f"{held_out}: macro-F1 {f1:.3f} (gate {NLU_GATE}); weakest: "
+                    + ", ".join(f"{name} {score:.2f}" for score, name in weakest))
     assert f1 >= NLU_GATE, f"macro-F1 {f1:.3f} < {NLU_GATE}; weakest: {weakest}"
