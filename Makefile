@@ -18,7 +18,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run actions shell validate test test-fast compare-nlu lock clean
+.PHONY: help install spacy train run actions shell validate test test-fast purge compare-nlu lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,8 +46,8 @@ $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 run: train ## install, train if needed, serve: actions on :5055, Rasa (REST) on :5005
 	@RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
 
-actions: $(VENV)/.installed ## the action server alone, on :5055
-	$(RASA) run actions --port $(ACTIONS_PORT)
+actions: $(VENV)/.installed ## the action server alone, on :5055 (needs ACTION_SERVER_TOKEN)
+	$(BIN)/python -m actions.server --port $(ACTIONS_PORT)
 
 shell: train ## talk to the assistant in this terminal
 	@SHELL_MODE=1 RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
@@ -62,6 +62,9 @@ test: train ## every test: actions, content, NLU gate, stories, end to end
 
 test-fast: spacy ## the unit tests only (no trained model needed)
 	$(BIN)/python -m pytest -m "not slow"
+
+purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30)
+	$(BIN)/python scripts/purge.py
 
 compare-nlu: spacy ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py

@@ -25,7 +25,8 @@ TOPIC_INTENTS = (
 REQUIRED_TOPICS = TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa")
 REQUIRED_MESSAGES = (
     "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
-    "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading", "affirm_question", "deny_question",
+    "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading",
+    "input_empty", "input_too_long", "rate_limited", "unavailable", "affirm_question", "deny_question",
 )
 # Placeholders a template may use besides the facts, filled per reply.
 EXTRA_PLACEHOLDERS = ("org_label",)

@@ -69,7 +69,14 @@ def secret_spans(text: str) -> List[Tuple[int, int]]:
         word = match.group("secret")
         if _is_secret_word(word) and _mixes_letters_and_others(word):
             spans.append(match.span("secret"))
-    return sorted(set(spans))
+    return sorted({_without_trailing_punctuation(text, span) for span in spans})
+
+
+def _without_trailing_punctuation(text: str, span: Tuple[int, int]) -> Tuple[int, int]:
+    start, end = span
+    while end - start > 1 and text[end - 1] in ".,;:)":
+        end -= 1
+    return start, end
 
 
 def contains_secret(text: str) -> bool:

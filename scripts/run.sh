@@ -17,6 +17,27 @@ for port in "$ACTIONS_PORT" "$RASA_PORT"; do
   fi
 done
 
+# The action server's shared token: from the environment, or new for this run.
+export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
+
+# Closed by default: Rasa listens on loopback, the HTTP API is off, no CORS.
+RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
+extra=()
+if [ "${RASA_ENABLE_API:-0}" = 1 ]; then
+  if [ -n "${RASA_JWT_SECRET:-}" ]; then
+    extra+=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+  elif [ -n "${RASA_AUTH_TOKEN:-}" ]; then
+    extra+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+  else
+    echo "RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or RASA_JWT_SECRET: the API stays off." >&2
+    exit 1
+  fi
+fi
+if [ -n "${CORS_ORIGINS:-}" ]; then
+  read -r -a origins <<< "$CORS_ORIGINS"
+  extra+=(--cors "${origins[@]}")
+fi
+
 # endpoints.yml points at the action server on 5055; another port gets a copy.
 ENDPOINTS=endpoints.yml
 if [ "$ACTIONS_PORT" != 5055 ]; then
@@ -24,7 +45,7 @@ if [ "$ACTIONS_PORT" != 5055 ]; then
   sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$ENDPOINTS"
 fi
 
-"$BIN/rasa" run actions --port "$ACTIONS_PORT" &
+"$BIN/python" -m actions.server --port "$ACTIONS_PORT" &
 actions_pid=$!
 stop() { kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true; }
 trap stop EXIT
@@ -54,5 +75,5 @@ cat <<MSG
   Ctrl-C stops both servers.
 
 MSG
-"$BIN/rasa" run -m models/nhsmail.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "$ENDPOINTS"
+"$BIN/rasa" run -m models/nhsmail.tar.gz -i "$RASA_INTERFACE" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints "$ENDPOINTS" "${extra[@]}"

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 
 def rasa(*args, timeout=900):
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
+    # endpoints.yml reads the action server's token from the environment.
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
+               ACTION_SERVER_TOKEN=os.environ.get("ACTION_SERVER_TOKEN", "unused-in-tests"))
     return subprocess.run(
         [RASA, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

@@ -1,0 +1,130 @@
+"""The REST channel, hardened: POST /webhooks/rest/webhook as Rasa's, plus
+
+- clear 4xx errors for malformed bodies (Rasa's own answers 500 to an empty
+  body, `[]`, `null` or a bare JSON string);
+- a polite reply to empty, over-long or too-frequent messages;
+- personal data and passwords masked *before* Rasa sees the message, so they
+  never reach the tracker store, the logs or the action server (nlp/privacy.py).
+
+Configured in credentials.yml as `channels.rest.GuardedRestInput`.
+"""
+import json
+import logging
+import unicodedata
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.content import get_content
+from channels import limits
+from nlp.privacy import MASKS, looks_like_lone_secret, mask
+
+logger = logging.getLogger(__name__)
+
+USAGE = 'Send JSON like {"sender": "a-conversation-id", "message": "your question"}.'
+
+
+def error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message, "usage": USAGE}, status=status)
+
+
+def clean_text(text: str) -> str:
+    """Drops control and formatting characters (keeps line breaks and tabs)."""
+    return "".join(
+        c for c in unicodedata.normalize("NFC", text)
+        if c in "\n\t" or unicodedata.category(c)[0] != "C"
+    )
+
+
+def parse_body(raw: bytes) -> Dict[str, Any]:
+    """The sender and message of a request body, or ValueError saying what is wrong."""
+    if len(raw) > limits.MAX_BODY_BYTES:
+        raise ValueError(f"The body is larger than {limits.MAX_BODY_BYTES} bytes.")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("The body is not valid UTF-8.")
+    except json.JSONDecodeError:
+        raise ValueError("The body is not valid JSON.")
+    if not isinstance(payload, dict):
+        raise ValueError("The body must be a JSON object.")
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not clean_text(sender).strip():
+        raise ValueError('"sender" must be a non-empty string.')
+    if len(sender) > limits.MAX_SENDER_CHARS:
+        raise ValueError(f'"sender" must be at most {limits.MAX_SENDER_CHARS} characters.')
+    if not isinstance(message, str):
+        raise ValueError('"message" must be a string.')
+    return {"sender": clean_text(sender).strip(), "message": clean_text(message)}
+
+
+class GuardedRestInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def __init__(self) -> None:
+        self.per_sender = limits.RateLimiter(limits.SENDER_PER_MINUTE)
+        self.per_address = limits.RateLimiter(limits.ADDRESS_PER_MINUTE)
+        # Senders just warned about a password: their next lone word is masked.
+        self.warned: "OrderedDict[str, bool]" = OrderedDict()
+        content = get_content()
+        self.warning_text = content.fill(content.messages["secret_shared"])
+        self.replies = {
+            key: content.fill(content.messages[key])
+            for key in ("input_empty", "input_too_long", "rate_limited", "unavailable")
+        }
+
+    def _reply(self, sender: str, key: str, status: int = 200) -> HTTPResponse:
+        return response.json([{"recipient_id": sender, "text": self.replies[key]}], status=status)
+
+    def privacy_mask(self, sender: str, text: str) -> str:
+        if self.warned.pop(sender, False) and looks_like_lone_secret(text):
+            return MASKS["SECRET"]
+        return mask(text)
+
+    def _remember_warning(self, sender: str, messages: List[Dict[str, Any]]) -> None:
+        if any(m.get("text") == self.warning_text for m in messages):
+            self.warned[sender] = True
+            while len(self.warned) > 10_000:
+                self.warned.popitem(last=False)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = parse_body(request.body or b"")
+            except ValueError as problem:
+                status = 413 if "larger than" in str(problem) else 400
+                return error(status, str(problem))
+            sender, text = body["sender"], body["message"]
+            address = request.remote_addr or request.ip or "unknown"
+            if not self.per_address.allow(address) or not self.per_sender.allow(sender):
+                return self._reply(sender, "rate_limited", status=429)
+            if not text.strip():
+                return self._reply(sender, "input_empty")
+            if len(text) > limits.MAX_MESSAGE_CHARS:
+                return self._reply(sender, "input_too_long")
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(
+                    self.privacy_mask(sender, text), collector, sender, input_channel=self.name()))
+            except Exception:  # never a 500 to the user; the log has no message text
+                logger.exception("Could not handle a message from the REST channel.")
+                if not collector.messages:
+                    return self._reply(sender, "unavailable", status=503)
+            self._remember_warning(sender, collector.messages)
+            return response.json(collector.messages)
+
+        return webhook
