@@ -45,10 +45,11 @@ def servers(tmp_path_factory):
     actions_port, rasa_port = free_port(), free_port()
     db = tmp / "tracker.db"
     endpoints = tmp / "endpoints.yml"
+    # The project's own endpoints.yml, pointed at this run's port and database.
     endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        f"  token: ${{ACTION_SERVER_TOKEN}}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n"
+        (ROOT / "endpoints.yml").read_text()
+        .replace("localhost:5055", f"127.0.0.1:{actions_port}")
+        .replace("var/tracker.db", str(db))
     )
     token = secrets.token_urlsafe(16)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
