@@ -12,7 +12,7 @@ import yaml
 from actions.config import CONTENT_PATH
 
 # Blocks that guidance.py assembles; a topic's answer may name them.
-BLOCKS = ("helpdesk_contact", "menu_path", "identity_checklist", "site_checklist", "manager_route")
+BLOCKS = ("helpdesk_contact", "menu_path", "identity_checklist", "manager_route")
 
 # Intents answered from a topic of the same name (the intent contract's
 # guidance topics, and bot_challenge, which hands over to the helpdesk).

@@ -50,12 +50,6 @@ def identity_checklist_lines(content: Content, for_site: bool = False) -> List[s
     return ["Have these ready:"] + [f"- {content.fill(item)}" for item in items]
 
 
-def site_checklist_lines(content: Content) -> List[str]:
-    return ["Calling for the whole care home? Also:"] + [
-        f"- {content.fill(item)}" for item in content.site_items
-    ]
-
-
 def manager_route_lines(content: Content) -> List[str]:
     return [f"{i}. {content.fill(step)}" for i, step in enumerate(content.manager_steps, 1)]
 
@@ -67,8 +61,6 @@ def _block(content: Content, name: str, org_type: Optional[str], for_site: bool)
         return menu_path_lines(content, org_type)
     if name == "identity_checklist":
         return identity_checklist_lines(content, for_site)
-    if name == "site_checklist":
-        return site_checklist_lines(content)
     if name == "manager_route":
         return manager_route_lines(content)
     raise KeyError(f"unknown block {name!r}")
