@@ -8,10 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import dialogue, guidance
 from actions.content import get_content
 
-# A question asked alongside a typed password is answered too, if the
-# classifier was at least this sure of it (the FallbackClassifier's threshold).
-ANSWER_ALONGSIDE_WARNING = 0.6
-
 # Intents answered by a response in domain.yml when action_answer_topic meets them.
 RESPONSES = {
     "greet": "utter_greet",
@@ -32,9 +28,9 @@ def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Te
     all_deleted = tracker.get_slot("all_accounts_deleted")
     if intent == "share_password":
         send(dispatcher, guidance.secret_warning(content))
-        other = dialogue.best_other_intent(tracker, ANSWER_ALONGSIDE_WARNING)
-        if other and other != "share_password":
-            answer_intent(dispatcher, tracker, other)
+        asked = dialogue.intent_under_guard(tracker)
+        if asked:  # the question that came with the password
+            answer_intent(dispatcher, tracker, asked)
         return
     topic = guidance.choose_topic(intent, dialogue.latest_entity_types(tracker), all_deleted)
     if topic:

@@ -23,13 +23,18 @@ def likely_intents(tracker: Tracker) -> List[str]:
     return [r["name"] for r in ranking if r.get("name") and r["name"] not in NOT_TOPICS]
 
 
-def best_other_intent(tracker: Tracker, threshold: float) -> Optional[str]:
-    """The classifier's choice under the guard's override, if confident enough."""
-    for entry in tracker.latest_message.get("intent_ranking") or []:
-        if entry.get("name") in NOT_TOPICS:
-            continue
-        return entry["name"] if entry.get("confidence", 0.0) >= threshold else None
-    return None
+def intent_under_guard(tracker: Tracker) -> Optional[str]:
+    """What the classifier chose before SecretGuard overrode it with share_password.
+
+    The guard keeps the ranking behind its own entry, and the FallbackClassifier
+    (which ran before it) put `nlu_fallback` first when it was unsure; so the
+    fallback's own threshold decides, and None means "no confident question".
+    """
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    choices = [entry.get("name") for entry in ranking if entry.get("name") != "share_password"]
+    if not choices or choices[0] == "nlu_fallback":
+        return None
+    return choices[0]
 
 
 def asked_all_accounts_deleted(tracker: Tracker) -> bool:
