@@ -10,9 +10,7 @@ Configured in credentials.yml as `channels.rest.GuardedRestInput`.
 """
 import json
 import logging
-import unicodedata
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -20,9 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.content import get_content
 from channels import limits
-from nlp.privacy import MASKS, looks_like_lone_secret, mask
+from channels.guard import MessageGuard, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +28,6 @@ USAGE = 'Send JSON like {"sender": "a-conversation-id", "message": "your questio
 
 def error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message, "usage": USAGE}, status=status)
-
-
-def clean_text(text: str) -> str:
-    """Drops control and formatting characters (keeps line breaks and tabs)."""
-    return "".join(
-        c for c in unicodedata.normalize("NFC", text)
-        if c in "\n\t" or unicodedata.category(c)[0] != "C"
-    )
 
 
 def parse_body(raw: bytes) -> Dict[str, Any]:
@@ -69,30 +58,11 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def __init__(self) -> None:
-        self.per_sender = limits.RateLimiter(limits.SENDER_PER_MINUTE)
-        self.per_address = limits.RateLimiter(limits.ADDRESS_PER_MINUTE)
-        # Senders just warned about a password: their next lone word is masked.
-        self.warned: "OrderedDict[str, bool]" = OrderedDict()
-        content = get_content()
-        self.warning_text = content.fill(content.messages["secret_shared"])
-        self.replies = {
-            key: content.fill(content.messages[key])
-            for key in ("input_empty", "input_too_long", "rate_limited", "unavailable")
-        }
+        self.guard = MessageGuard()
 
     def _reply(self, sender: str, key: str, status: int = 200) -> HTTPResponse:
-        return response.json([{"recipient_id": sender, "text": self.replies[key]}], status=status)
-
-    def privacy_mask(self, sender: str, text: str) -> str:
-        if self.warned.pop(sender, False) and looks_like_lone_secret(text):
-            return MASKS["SECRET"]
-        return mask(text)
-
-    def _remember_warning(self, sender: str, messages: List[Dict[str, Any]]) -> None:
-        if any(m.get("text") == self.warning_text for m in messages):
-            self.warned[sender] = True
-            while len(self.warned) > 10_000:
-                self.warned.popitem(last=False)
+        return response.json([{"recipient_id": sender, "text": self.guard.reply(key)}],
+                             status=status)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
@@ -110,21 +80,18 @@ class GuardedRestInput(RestInput):
                 return error(status, str(problem))
             sender, text = body["sender"], body["message"]
             address = request.remote_addr or request.ip or "unknown"
-            if not self.per_address.allow(address) or not self.per_sender.allow(sender):
-                return self._reply(sender, "rate_limited", status=429)
-            if not text.strip():
-                return self._reply(sender, "input_empty")
-            if len(text) > limits.MAX_MESSAGE_CHARS:
-                return self._reply(sender, "input_too_long")
+            refusal = self.guard.refusal(sender, text, address)
+            if refusal:
+                return self._reply(sender, refusal, status=429 if refusal == "rate_limited" else 200)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
-                    self.privacy_mask(sender, text), collector, sender, input_channel=self.name()))
+                    self.guard.mask(sender, text), collector, sender, input_channel=self.name()))
             except Exception:  # never a 500 to the user; the log has no message text
                 logger.exception("Could not handle a message from the REST channel.")
                 if not collector.messages:
                     return self._reply(sender, "unavailable", status=503)
-            self._remember_warning(sender, collector.messages)
+            self.guard.remember_messages(sender, collector.messages)
             return response.json(collector.messages)
 
         return webhook

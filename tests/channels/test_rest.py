@@ -2,7 +2,8 @@
 import pytest
 
 from channels import limits
-from channels.rest import clean_text, parse_body
+from channels.guard import clean_text
+from channels.rest import parse_body
 
 
 def test_a_good_body_is_parsed_and_cleaned():
