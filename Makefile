@@ -18,7 +18,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run actions shell validate test test-fast purge compare-nlu lock clean
+.PHONY: help install spacy train run actions shell validate test test-fast browser purge compare-nlu lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +62,15 @@ test: train ## every test: actions, content, NLU gate, stories, end to end
 
 test-fast: spacy ## the unit tests only (no trained model needed)
 	$(BIN)/python -m pytest -m "not slow"
+
+browser: ## install Debian's Chromium and ChromeDriver for the widget's browser test
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+	  echo "Chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get install -y --no-install-recommends chromium chromium-driver \
+	    || { $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium chromium-driver; }; \
+	fi
 
 purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30)
 	$(BIN)/python scripts/purge.py

@@ -33,8 +33,14 @@ if [ "${RASA_ENABLE_API:-0}" = 1 ]; then
     exit 1
   fi
 fi
+# CORS_ORIGINS: the sites allowed to embed the widget, separated by commas or
+# spaces; the socket.io channel reads the same variable. Never a wildcard.
 if [ -n "${CORS_ORIGINS:-}" ]; then
-  read -r -a origins <<< "$CORS_ORIGINS"
+  if [[ "$CORS_ORIGINS" == *"*"* ]]; then
+    echo "CORS_ORIGINS must list origins explicitly (https://care.example.org); '*' is refused." >&2
+    exit 1
+  fi
+  read -r -a origins <<< "${CORS_ORIGINS//,/ }"
   extra+=(--cors "${origins[@]}")
 fi
 
@@ -65,8 +71,11 @@ fi
 
 cat <<MSG
 
-  The assistant is starting on http://localhost:$RASA_PORT (REST channel; the HTTP API is off).
-  When it says "Rasa server is up and running", talk to it from another shell:
+  The assistant is starting on http://localhost:$RASA_PORT (the HTTP API is off).
+  When it says "Rasa server is up and running":
+
+  - the website widget's demo page:  http://localhost:$RASA_PORT/chat/
+  - or talk to it from another shell:
 
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
       -H 'Content-Type: application/json' \\
