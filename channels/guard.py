@@ -9,6 +9,7 @@
 The REST, socket.io, Teams and Slack channels each hold one MessageGuard, so
 their answers to bad input, and what reaches the tracker store, are the same.
 """
+import re
 import unicodedata
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Optional
@@ -18,6 +19,9 @@ from channels import limits
 from nlp.privacy import MASKS, looks_like_lone_secret, mask
 
 REFUSALS = ("input_empty", "input_too_long", "rate_limited", "unavailable")
+# A button's Rasa payload ("/prepare_call", '/helpdesk_contact{"org_type": ...}'):
+# a click right after the password warning is a choice, not the password.
+PAYLOAD = re.compile(r"/[a-z_]+(\{.*\})?", re.S)
 
 
 def clean_text(text: str) -> str:
@@ -60,7 +64,8 @@ class MessageGuard:
         return self.replies[key]
 
     def mask(self, sender: str, text: str) -> str:
-        if self.warned.pop(sender, False) and looks_like_lone_secret(text):
+        if (self.warned.pop(sender, False) and looks_like_lone_secret(text)
+                and not PAYLOAD.fullmatch(text.strip())):
             return MASKS["SECRET"]
         return mask(text)
 

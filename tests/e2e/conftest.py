@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 
+# Each channel's fakes (local Microsoft and Slack endpoints, ...) and the
+# environment variables that point the Rasa server at them.
+from tests.e2e.support_slack import slack_api, slack_env  # noqa: F401
+from tests.e2e.support_teams import microsoft, teams_env  # noqa: F401
+from tests.e2e.support_widget import widget_env  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "nhsmail.tar.gz"
 BIN = Path(sys.executable).parent
@@ -38,7 +44,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: int = 180)
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory):
+def servers(tmp_path_factory, widget_env, teams_env, slack_env):
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
     tmp = tmp_path_factory.mktemp("e2e")
@@ -54,7 +60,7 @@ def servers(tmp_path_factory):
     token = secrets.token_urlsafe(16)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
                ACTION_SERVER_TOKEN=token, CHAT_RATE_PER_SENDER="8",
-               CHAT_RATE_PER_ADDRESS="1000000")
+               CHAT_RATE_PER_ADDRESS="1000000", **widget_env, **teams_env, **slack_env)
     logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
     procs = {
         "actions": subprocess.Popen(

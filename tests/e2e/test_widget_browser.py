@@ -1,0 +1,179 @@
+"""End to end in a real browser: the widget at /chat/ on a phone-sized screen.
+
+Debian's Chromium and chromedriver, driven by Selenium with an explicit
+driver path (so Selenium Manager never runs and nothing is downloaded).
+Missing Chromium skips these tests, except in CI (env CI set), where it fails.
+"""
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.conftest import ROOT
+from tests.e2e.support_widget import stored_user_texts
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PHONE = {"width": 360, "height": 740}
+SCREENSHOT = ROOT / "var" / "test-artifacts" / "widget-phone.png"
+REPLY_SECONDS = 30
+
+
+@pytest.fixture
+def browser():
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        reason = f"{' and '.join(missing)} not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    with tempfile.TemporaryDirectory() as profile:
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     f"--user-data-dir={profile}",
+                     # Chromium still looks up Google's sign-in and update hosts
+                     # with the flags above; resolve no name, so nothing leaves.
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                     "--disable-extensions", "--disable-default-apps"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        try:
+            # A phone's viewport (overlay scrollbars, touch), kept across reloads.
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {**PHONE, "deviceScaleFactor": 1, "mobile": True})
+            yield driver
+        finally:
+            driver.quit()
+
+
+class Widget:
+    """What a user sees and does on the page, in the widget's own terms."""
+
+    def __init__(self, driver, url):
+        self.driver = driver
+        self.url = url
+
+    def open(self):
+        self.driver.get(self.url)
+        self.wait_ready()
+
+    def wait(self, condition, seconds=REPLY_SECONDS, message=""):
+        return WebDriverWait(self.driver, seconds).until(lambda _: condition(), message)
+
+    def wait_ready(self):
+        self.wait(lambda: self.js("return document.querySelector('.nhsw')"
+                                  " && document.querySelector('.nhsw').dataset.connection")
+                  == "ready", 15, "the widget never confirmed its session")
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def messages(self):
+        """(who, text) of every message in the log: the text as shown, line
+        breaks included, without the "You:" said only to screen readers."""
+        return [tuple(m) for m in self.js("""
+            return [...document.querySelectorAll('.nhsw-log .nhsw-bubble')].map(bubble => [
+              bubble.parentNode.classList.contains('nhsw-msg-user') ? 'user' : 'bot',
+              [...bubble.childNodes].map(node =>
+                node.nodeName === 'BR' ? '\\n' :
+                node.classList && node.classList.contains('nhsw-sr') ? '' : node.textContent
+              ).join('')]);""")]
+
+    def bot_text(self):
+        return "\n".join(text for who, text in self.messages() if who == "bot")
+
+    def type(self, text):
+        box = self.driver.find_element(By.CSS_SELECTOR, ".nhsw-input")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def wait_for_bot(self, fragment):
+        self.wait(lambda: fragment in self.bot_text(), message=f"no reply with {fragment!r}")
+
+    def choice(self, title):
+        return self.driver.find_element(
+            By.XPATH, f"//button[contains(@class,'nhsw-choice')][normalize-space()={title!r}]")
+
+    def session_id(self):
+        return self.js("return JSON.parse(sessionStorage.getItem("
+                       "'nhsmail-chat:' + location.origin)).sessionId")
+
+
+def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, content):
+    widget = Widget(browser, f"{servers['url']}/chat/")
+    widget.open()
+    assert widget.js("return [innerWidth, innerHeight]") == [360, 740]
+    phone = content.facts["helpdesk_phone"]
+
+    widget.type("how do I reset my password?")
+    widget.wait_for_bot(f"Phone: {phone}")
+    # The number is a link that dials it; web links open apart from the chat.
+    assert browser.find_element(By.LINK_TEXT, phone).get_attribute("href") == \
+        "tel:" + phone.replace(" ", "")
+    web_links = browser.find_elements(By.CSS_SELECTOR, ".nhsw-log a[href^='https:']")
+    assert web_links and all(a.get_attribute("target") == "_blank" and
+                             a.get_attribute("rel") == "noopener noreferrer" for a in web_links)
+
+    # Keyboard: the offered replies are reachable with Tab from the text box.
+    browser.find_element(By.CSS_SELECTOR, ".nhsw-input").send_keys(Keys.SHIFT, Keys.TAB)
+    assert "nhsw-choice" in browser.switch_to.active_element.get_attribute("class")
+
+    widget.choice("What will they ask me?").click()
+    widget.wait_for_bot("Have these ready")
+    assert ("user", "What will they ask me?") in widget.messages()
+    before_reload = widget.messages()
+    session_id = widget.session_id()
+
+    browser.refresh()
+    widget.wait_ready()
+    assert widget.messages() == before_reload
+    assert widget.session_id() == session_id
+    widget.type("I work in a pharmacy and forgot my password")
+    widget.wait_for_bot("organisation type: pharmacy")
+    # One conversation in the tracker store, before and after the reload.
+    assert stored_user_texts(servers, session_id, 3) == [
+        "how do I reset my password?", "/prepare_call",
+        "I work in a pharmacy and forgot my password"]
+
+    widget.wait(lambda: widget.js("return document.querySelector('.nhsw').dataset.transport")
+                == "websocket", 10, "socket.io never upgraded to websocket")
+    assert widget.js("return document.documentElement.scrollWidth") <= PHONE["width"]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.3)  # let the last bubble's scroll settle before the picture
+    browser.save_screenshot(str(SCREENSHOT))
+    print(f"\nwidget screenshot: {SCREENSHOT}")
+
+
+def test_html_stays_text_and_start_again_clears_the_conversation(servers, browser, content):
+    widget = Widget(browser, f"{servers['url']}/chat/")
+    widget.open()
+    attack = '<img src=x onerror="window.injected=1"><b>bold</b>'
+    widget.type(attack)
+    widget.wait(lambda: any(who == "bot" for who, _ in widget.messages()),
+                message="no answer to a message with HTML in it")
+    assert ("user", attack) in widget.messages()
+    assert browser.find_elements(By.CSS_SELECTOR, ".nhsw-log img, .nhsw-log b") == []
+    assert widget.js("return window.injected") is None
+    old_session = widget.session_id()
+
+    browser.find_element(By.XPATH, "//button[normalize-space()='Start again']").click()
+    widget.wait_ready()
+    assert widget.messages() == []
+    assert widget.session_id() != old_session
+    widget.type("how do I reset my password?")
+    widget.wait_for_bot(content.facts["helpdesk_phone"])
+    browser.refresh()
+    widget.wait_ready()
+    assert attack not in "\n".join(text for _, text in widget.messages())
