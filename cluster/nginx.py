@@ -32,7 +32,11 @@ http {{
   fastcgi_temp_path {dir}/nginx-tmp/fastcgi;
   uwsgi_temp_path {dir}/nginx-tmp/uwsgi;
   scgi_temp_path {dir}/nginx-tmp/scgi;
+  # Bodies and replies stay in memory: nginx's workers (user nobody) may not
+  # write into this directory, and a tracker sent to the action server is large.
   client_max_body_size 64k;
+  client_body_buffer_size 64k;
+  proxy_max_temp_file_size 0;
 
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
 
@@ -72,6 +76,8 @@ http {{
 
   server {{
     listen 127.0.0.1:{actions_port};
+    client_max_body_size 16m;
+    client_body_buffer_size 16m;
     proxy_next_upstream error timeout non_idempotent;
     proxy_next_upstream_tries 2;
     proxy_connect_timeout 2s;
