@@ -206,6 +206,7 @@ def main() -> None:
     except services.ServiceUnavailable as problem:
         sys.exit(f"Cannot start the cluster: {problem}")
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # even where a parent shell ignores it
     status = 0
     try:
         cluster.start()
