@@ -14,6 +14,7 @@ from rasa.core.lock_store import RedisLockStore
 
 from cluster import services
 from stores.lock import AtomicRedisLockStore
+from tests.cluster.conftest import unavailable
 
 pytestmark = pytest.mark.cluster
 
@@ -25,7 +26,7 @@ def prefix():
     try:
         services.ensure_running("redis")
     except services.ServiceUnavailable as problem:
-        pytest.skip(f"needs Redis: {problem}")
+        unavailable(f"needs Redis: {problem}")
     prefix = f"locktest{secrets.token_hex(4)}"
     yield prefix
     red = redis.Redis(host=services.HOST, db=1)

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from cluster import nginx
+from tests.cluster.conftest import unavailable
 
 pytestmark = pytest.mark.cluster
 
@@ -20,7 +21,7 @@ def test_nginx_accepts_the_configuration(config):
     try:
         binary = nginx.binary()
     except FileNotFoundError as problem:
-        pytest.skip(str(problem))
+        unavailable(str(problem))
     directory, _ = config
     result = subprocess.run([binary, "-t", "-p", str(directory), "-c", str(directory / "nginx.conf")],
                             capture_output=True, text=True, timeout=30)
