@@ -82,34 +82,45 @@ def postgres(command: str, seconds: float = 60) -> None:
         raise ServiceUnavailable(f"PostgreSQL did not come back after {command}")
 
 
-def _admin_connection(user: str, password: str):
+def _admin_connection():
+    """As PostgreSQL's superuser (PGADMIN, default postgres; loopback is trusted here)."""
     import psycopg2
 
     connection = psycopg2.connect(host=HOST, port=PORTS["postgresql"], dbname="postgres",
-                                  user=user, password=password or None, connect_timeout=5)
+                                  user=os.environ.get("PGADMIN", "postgres"),
+                                  password=os.environ.get("PGADMIN_PASSWORD") or None,
+                                  connect_timeout=5)
     connection.autocommit = True
     return connection
 
 
-def create_database(name: str, user: str = "postgres", password: str = "") -> None:
-    """Creates database ``name`` if missing (Rasa creates the tables itself)."""
+def _safe(name: str) -> str:
     if not name.replace("_", "").isalnum():
-        raise ValueError(f"unsafe database name {name!r}")
-    connection = _admin_connection(user, password)
+        raise ValueError(f"unsafe PostgreSQL name {name!r}")
+    return name
+
+
+def create_database(name: str, user: str = "postgres", password: str = "") -> None:
+    """Creates ``user`` (with ``password``) and database ``name`` if missing;
+    Rasa creates the table itself."""
+    connection = _admin_connection()
     try:
         with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE ROLE "{_safe(user)}" LOGIN PASSWORD %s', (password or None,))
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
+                cursor.execute(f'CREATE DATABASE "{_safe(name)}" OWNER "{_safe(user)}"')
     finally:
         connection.close()
 
 
-def drop_database(name: str, user: str = "postgres", password: str = "") -> None:
-    connection = _admin_connection(user, password)
+def drop_database(name: str) -> None:
+    connection = _admin_connection()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'DROP DATABASE IF EXISTS "{_safe(name)}" WITH (FORCE)')
     finally:
         connection.close()
 
