@@ -137,10 +137,6 @@ def refuse_memory_fallback(tracker_store: TrackerStore) -> bool:
     return True
 
 
-def refuses_memory_fallback(tracker_store: TrackerStore) -> bool:
-    return getattr(tracker_store, "_on_tracker_store_error", None) is _refuse
-
-
 def primary(tracker_store: TrackerStore) -> TrackerStore:
     """The store behind Rasa's wrappers (FailSafe, Awaitable)."""
     while hasattr(tracker_store, "_tracker_store"):
