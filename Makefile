@@ -18,7 +18,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run actions shell validate test test-fast browser purge compare-nlu lock clean
+.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,8 +43,20 @@ $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	$(RASA) train --fixed-model-name nhsmail --out models
 	@touch $@
 
-run: train ## install, train if needed, serve: actions on :5055, Rasa (REST) on :5005
+run: train ## install, train if needed, serve: actions on :5055, Rasa on :5005 (chat page /chat/)
 	@RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
+
+run-cluster: train nginx ## scale-out: 2 Rasa + 2 action servers behind nginx on :8080, PostgreSQL, Redis, RabbitMQ
+	@scripts/cluster.sh
+
+nginx: ## install Debian's nginx (the cluster's load balancer) if missing
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then \
+	  echo "nginx: $$(/usr/sbin/nginx -v 2>&1)"; \
+	else \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get install -y --no-install-recommends nginx \
+	    || { $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends nginx; }; \
+	fi
 
 actions: $(VENV)/.installed ## the action server alone, on :5055 (needs ACTION_SERVER_TOKEN)
 	$(BIN)/python -m actions.server --port $(ACTIONS_PORT)

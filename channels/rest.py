@@ -88,9 +88,11 @@ class GuardedRestInput(RestInput):
                 await on_new_message(UserMessage(
                     self.guard.mask(sender, text), collector, sender, input_channel=self.name()))
             except Exception:  # never a 500 to the user; the log has no message text
+                # Even when some replies were collected: the turn may not have
+                # been stored (tracker store down), so the client should retry
+                # rather than go on from a conversation the server lost.
                 logger.exception("Could not handle a message from the REST channel.")
-                if not collector.messages:
-                    return self._reply(sender, "unavailable", status=503)
+                return self._reply(sender, "unavailable", status=503)
             self.guard.remember_messages(sender, collector.messages)
             return response.json(collector.messages)
 

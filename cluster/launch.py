@@ -1,0 +1,246 @@
+"""Starts and stops the cluster: N Rasa servers, M action servers, nginx.
+
+`make run-cluster` (scripts/cluster.sh) runs ``main``; tests/cluster/ drives
+the same Cluster class to kill and restart single servers. Every server reads
+endpoints.cluster.yml, filled from the environment this class builds: the
+PostgreSQL tracker store, the Redis lock store, the RabbitMQ event broker and
+nginx's action-server port.
+"""
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from cluster import nginx, services
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "nhsmail.tar.gz"
+ENDPOINTS = ROOT / "endpoints.cluster.yml"
+
+
+@dataclass
+class Settings:
+    directory: Path
+    port: int = 8080                 # nginx, public: REST, widget, readiness
+    actions_port: int = 8055         # nginx, loopback: Rasa's action endpoint
+    rasa_ports: List[int] = field(default_factory=lambda: [5005, 5006])
+    action_ports: List[int] = field(default_factory=lambda: [5055, 5056])
+    database: str = "nhsmail"
+    pg_user: str = "postgres"
+    pg_password: str = ""
+    redis_db: int = 1
+    redis_prefix: str = "nhsmail"
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = "guest"
+    queue: str = "nhsmail_events"
+    exchange: str = "nhsmail_exchange"
+    lock_lifetime: int = 20          # seconds a dead server's ticket blocks a conversation
+    retry_seconds: float = 5         # database downtime a turn waits out before 503
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    cors: List[str] = field(default_factory=list)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+
+class Cluster:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.processes: Dict[str, subprocess.Popen] = {}
+        settings.directory.mkdir(parents=True, exist_ok=True)
+
+    # --- what each process gets ---------------------------------------------
+    def env(self) -> Dict[str, str]:
+        s = self.settings
+        return dict(
+            os.environ,
+            RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning",
+            ACTION_SERVER_TOKEN=s.token,
+            ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}/webhook",
+            PGHOST=services.HOST, PGPORT=str(services.PORTS["postgresql"]),
+            PGDATABASE=s.database, PGUSER=s.pg_user, PGPASSWORD=s.pg_password,
+            TRACKER_RETRY_SECONDS=str(s.retry_seconds),
+            REDIS_HOST=services.HOST, REDIS_PORT=str(services.PORTS["redis"]),
+            REDIS_DB=str(s.redis_db), REDIS_KEY_PREFIX=s.redis_prefix,
+            TICKET_LOCK_LIFETIME=str(s.lock_lifetime),
+            RABBITMQ_HOST=services.HOST, RABBITMQ_PORT=str(services.PORTS["rabbitmq"]),
+            RABBITMQ_USER=s.rabbitmq_user, RABBITMQ_PASSWORD=s.rabbitmq_password,
+            RABBITMQ_QUEUE=s.queue, RABBITMQ_EXCHANGE=s.exchange,
+            # Behind nginx: the client's address comes from X-Forwarded-For.
+            SANIC_PROXIES_COUNT="1",
+            **s.extra_env,
+        )
+
+    def commands(self) -> Dict[str, List[str]]:
+        s = self.settings
+        found = {f"actions{i}": [str(BIN / "python"), "-m", "actions.server", "--port", str(p)]
+                 for i, p in enumerate(s.action_ports)}
+        cors = ["--cors", *s.cors] if s.cors else []
+        for i, p in enumerate(s.rasa_ports):
+            found[f"rasa{i}"] = [str(BIN / "rasa"), "run", "-m", str(MODEL), "-i", "127.0.0.1",
+                                 "--port", str(p), "--credentials", "credentials.yml",
+                                 "--endpoints", str(ENDPOINTS), *cors]
+        found["nginx"] = nginx.command(s.directory)
+        return found
+
+    def rasa_url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.settings.rasa_ports[i]}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    def log(self, name: str) -> Path:
+        return self.settings.directory / f"{name}.log"
+
+    # --- starting and stopping ---------------------------------------------
+    def prepare(self) -> None:
+        """Services up, the database there, nginx configured."""
+        for name in ("postgresql", "redis", "rabbitmq"):
+            services.ensure_running(name)
+        s = self.settings
+        services.create_database(s.database, s.pg_user, s.pg_password)
+        nginx.write_config(s.directory, port=s.port, rasa_ports=s.rasa_ports,
+                           actions_port=s.actions_port, action_ports=s.action_ports)
+
+    def start(self, names: Optional[List[str]] = None) -> None:
+        commands = self.commands()
+        for name in names or list(commands):
+            with open(self.log(name), "a") as log:
+                self.processes[name] = subprocess.Popen(
+                    commands[name], cwd=ROOT, env=self.env(), stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, names: Optional[List[str]] = None, seconds: float = 240) -> None:
+        """Waits until each named process answers (Rasa: its readiness report)."""
+        deadline = time.monotonic() + seconds
+        for name in names or list(self.processes):
+            url = self._ready_url(name)
+            while True:
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited ({process.returncode}):\n"
+                                       f"{self.log(name).read_text()[-3000:]}")
+                try:
+                    if url is None or requests.get(url, timeout=3).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} not ready after {seconds:.0f}s:\n"
+                                       f"{self.log(name).read_text()[-3000:]}")
+                time.sleep(0.5)
+
+    def _ready_url(self, name: str) -> Optional[str]:
+        s = self.settings
+        if name.startswith("rasa"):
+            return f"{self.rasa_url(int(name[4:]))}/webhooks/ready/"
+        if name.startswith("actions"):
+            return f"http://127.0.0.1:{s.action_ports[int(name[7:])]}/health"
+        return f"{self.url}/webhooks/ready/" if name == "nginx" else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.get(name)
+        if process is not None and process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.kill(name, signal.SIGTERM)
+
+
+def _ports(first: int, count: int) -> List[int]:
+    return [first + i for i in range(count)]
+
+
+def settings_from_env() -> Settings:
+    env = os.environ
+    cors = [o for o in re.split(r"[,\s]+", env.get("CORS_ORIGINS", "")) if o]
+    if any("*" in o for o in cors):
+        sys.exit("CORS_ORIGINS must list origins explicitly; '*' is refused.")
+    return Settings(
+        directory=ROOT / "var" / "cluster",
+        port=int(env.get("CLUSTER_PORT", 8080)),
+        actions_port=int(env.get("CLUSTER_ACTIONS_PORT", 8055)),
+        rasa_ports=_ports(int(env.get("RASA_PORT", 5005)), int(env.get("RASA_SERVERS", 2))),
+        action_ports=_ports(int(env.get("ACTIONS_PORT", 5055)), int(env.get("ACTION_SERVERS", 2))),
+        database=env.get("PGDATABASE", "nhsmail"),
+        pg_user=env.get("PGUSER", "postgres"),
+        pg_password=env.get("PGPASSWORD", ""),
+        redis_db=int(env.get("REDIS_DB", 1)),
+        rabbitmq_user=env.get("RABBITMQ_USER", "guest"),
+        rabbitmq_password=env.get("RABBITMQ_PASSWORD", "guest"),
+        lock_lifetime=int(env.get("TICKET_LOCK_LIFETIME", 20)),
+        token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(32),
+        cors=cors,
+    )
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    settings = settings_from_env()
+    busy = [p for p in [settings.port, settings.actions_port, *settings.rasa_ports,
+                        *settings.action_ports] if services.port_open(p)]
+    if busy:
+        sys.exit(f"Ports already in use: {busy} (is the cluster or `make run` running?). "
+                 "Choose others: make run-cluster CLUSTER_PORT=8090 RASA_PORT=5105 ACTIONS_PORT=5155")
+    cluster = Cluster(settings)
+    try:
+        cluster.prepare()
+    except services.ServiceUnavailable as problem:
+        sys.exit(f"Cannot start the cluster: {problem}")
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # even where a parent shell ignores it
+    status = 0
+    try:
+        cluster.start()
+        print(f"Starting {len(settings.rasa_ports)} Rasa servers, {len(settings.action_ports)} "
+              f"action servers and nginx (logs in {settings.directory}) ...", flush=True)
+        cluster.wait_ready()
+        print(f"""
+  The cluster is up: http://127.0.0.1:{settings.port}  (nginx)
+  - readiness:  curl -s http://127.0.0.1:{settings.port}/webhooks/ready/
+  - talk:       curl -s http://127.0.0.1:{settings.port}/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hello"}}'
+  - Rasa servers:   {', '.join(str(p) for p in settings.rasa_ports)} (loopback)
+  - action servers: {', '.join(str(p) for p in settings.action_ports)} behind nginx :{settings.actions_port}
+  - PostgreSQL database '{settings.database}', Redis db {settings.redis_db}, RabbitMQ queue '{settings.queue}'
+
+  Ctrl-C stops them all.
+""", flush=True)
+        while True:
+            for name, process in cluster.processes.items():
+                if process.poll() is not None and not getattr(process, "reported", False):
+                    process.reported = True
+                    print(f"{name} exited ({process.returncode}); see {cluster.log(name)}",
+                          file=sys.stderr, flush=True)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as problem:
+        print(problem, file=sys.stderr)
+        status = 1
+    finally:
+        print("Stopping the cluster ...", flush=True)
+        cluster.stop()
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The SQL tracker store for several Rasa servers sharing one database.
+
+Rasa's SQLTrackerStore, with three changes that matter once servers share
+PostgreSQL:
+
+- reconnects: pooled connections are tested before use (``pool_pre_ping``),
+  so a database restart costs no turn, and a read or write that fails on a
+  lost connection is retried for ``retry_seconds`` (the restart's downtime);
+- fails loudly: after that, it raises TrackerStoreUnavailable. Rasa wraps every
+  tracker store in a FailSafeTrackerStore that would swallow the error, start
+  a fresh conversation and keep it in memory: the reply is out of context and
+  the turn is lost to the other servers. ``refuse_memory_fallback`` turns that
+  wrapper's error callback into a re-raise, so the channel answers 503
+  ("unavailable") and the conversation stays whole in the database;
+- publishes after storing: events go to the event broker only once they are
+  committed (Rasa publishes first, then writes), so a refused turn sends no
+  analytics event and a retried write never sends one twice.
+
+endpoints.cluster.yml: ``tracker_store: type: stores.tracker.StrictSQLTrackerStore``.
+"""
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Awaitable, Callable, List, Optional, Text, TypeVar
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+RETRY_PAUSE_SECONDS = 0.5
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The conversation store cannot be read or written: refuse the turn."""
+
+
+def is_connection_error(error: Exception) -> bool:
+    """True for a lost or refused connection (worth a retry), not a bad query."""
+    return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) or (
+        isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated
+    )
+
+
+class StrictSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, retry_seconds: float = 5.0,
+                 connect_timeout: int = 3, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_seconds = float(retry_seconds)
+        url = self.engine.url
+        engine_kwargs = create_engine_kwargs(url)
+        if url.get_backend_name() == "postgresql":
+            engine_kwargs.setdefault("connect_args", {})["connect_timeout"] = int(connect_timeout)
+        # Rasa's engine keeps dead connections after a database restart.
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def _retrying(self, what: Text, attempt: Callable[[], Awaitable[T]]) -> T:
+        deadline = time.monotonic() + self.retry_seconds
+        while True:
+            try:
+                return await attempt()
+            except sqlalchemy.exc.DBAPIError as error:
+                if not is_connection_error(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    logger.error("Tracker store unavailable (%s), turn refused: %s",
+                                 what, error.orig or error)
+                    raise TrackerStoreUnavailable(f"cannot {what} the conversation") from error
+                logger.warning("Tracker store connection lost (%s); retrying.", what)
+                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+
+    async def _retrieve(self, sender_id: Text,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        read = super()._retrieve
+        return await self._retrying(
+            "read", lambda: read(sender_id, fetch_events_from_all_sessions))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the new events, then publishes exactly those to the broker."""
+        async def write() -> List:
+            return self._store_new_events(tracker)
+
+        new_events = await self._retrying("write", write)
+        if self.event_broker is not None and new_events:
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _store_new_events(self, tracker: DialogueStateTracker) -> List:
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            for event in events:
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()
+        return events
+
+    def ping(self) -> None:
+        """Raises if the database cannot answer a trivial query now."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+
+def _refuse(error: Exception) -> None:
+    logger.error("Tracker store failed; refusing the turn instead of keeping it in memory: %s",
+                 error)
+    if isinstance(error, TrackerStoreUnavailable):
+        raise error
+    raise TrackerStoreUnavailable(str(error)) from error
+
+
+def refuse_memory_fallback(tracker_store: TrackerStore) -> bool:
+    """Makes Rasa's FailSafeTrackerStore re-raise instead of using memory.
+
+    Uses the wrapper's own error callback (the ``on_tracker_store_error``
+    argument Rasa's Agent never passes). Returns False if there is no wrapper.
+    """
+    if not isinstance(tracker_store, FailSafeTrackerStore):
+        return False
+    tracker_store._on_tracker_store_error = _refuse
+    return True
+
+
+def primary(tracker_store: TrackerStore) -> TrackerStore:
+    """The store behind Rasa's wrappers (FailSafe, Awaitable)."""
+    while hasattr(tracker_store, "_tracker_store"):
+        tracker_store = tracker_store._tracker_store
+    return tracker_store

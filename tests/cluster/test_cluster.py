@@ -1,0 +1,234 @@
+"""Two Rasa servers sharing PostgreSQL, Redis and RabbitMQ, behind nginx.
+
+Slow: the servers are started once (tests/cluster/conftest.py). The tests run
+in this order on purpose: the last ones stop PostgreSQL and kill a server.
+"""
+import signal
+import threading
+import time
+
+import pytest
+
+from cluster import services
+from stores.lock import AtomicRedisLockStore
+from tests.conftest import MEASURED
+from tests.cluster.conftest import (
+    FORM_NO, FORM_YES, PASSWORD, Expect, ensure_postgres_running, in_parallel, post, ready,
+    retrying_post, say, stored_events, stored_turns, stored_user_texts, text_of,
+    wait_until_ready)
+
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+
+
+def test_a_conversation_alternating_between_servers_mid_form_stays_coherent(cluster):
+    a, b = cluster.rasa_url(0), cluster.rasa_url(1)
+    for sender, (first, second), servers in [("alt-yes", FORM_YES, (a, b)),
+                                             ("alt-no", FORM_NO, (b, a))]:
+        replies = say(servers[0], sender, first[0])
+        assert first[1](replies), text_of(replies)
+        # The other server goes on with the form the first one started.
+        replies = say(servers[1], sender, second[0])
+        assert second[1](replies), text_of(replies)
+        assert stored_user_texts(cluster, sender) == [first[0], second[0]]
+        loops = [e.get("name") for e in stored_events(cluster, sender) if e["event"] == "active_loop"]
+        assert loops == ["reinstate_form", None]  # opened once, closed once
+
+
+def test_concurrent_messages_for_one_sender_are_processed_in_order(cluster):
+    """While a turn is in progress (the test holds the conversation's lock, as
+    a server would), four messages arrive 0.1 s apart, alternately at each
+    server. They queue in the Redis lock store; then each is processed after
+    the one before, so each answer fits the conversation so far, and the store
+    holds the turns in the order sent, not interleaved."""
+    script = PASSWORD + FORM_YES + PASSWORD
+    senders = [f"burst-{i}" for i in range(2)]
+    s = cluster.settings
+    locks = AtomicRedisLockStore(host=services.HOST, port=services.PORTS["redis"],
+                                 db=s.redis_db, key_prefix=s.redis_prefix)
+    tickets = {sender: locks.issue_ticket(sender, 60) for sender in senders}
+    replies, threads = {}, []
+    for i, (message, _) in enumerate(script):
+        for sender in senders:
+            thread = threading.Thread(target=lambda k=(sender, i), m=message, u=cluster.rasa_url(i % 2):
+                                      replies.__setitem__(k, post(u, k[0], m, timeout=90)))
+            thread.start()
+            threads.append(thread)
+        time.sleep(0.1)
+    time.sleep(1)
+    queued = {sender: len(locks.get_lock(sender).tickets) for sender in senders}
+    started = time.monotonic()
+    for sender in senders:
+        locks.cleanup(sender, tickets[sender])
+    for thread in threads:
+        thread.join(timeout=120)
+    MEASURED.append(f"cluster: 2 senders x {len(script)} queued messages over 2 servers "
+                    f"processed in {time.monotonic() - started:.1f}s")
+    for sender in senders:
+        for i, (message, expected) in enumerate(script):
+            answer = replies[(sender, i)]
+            assert answer.status_code == 200, answer.text
+            assert expected(answer.json()), (f"{sender} turn {i} ({message!r}): {answer.text}; "
+                                             f"stored: {[(e['event'], e.get('name') or (e.get('parse_data') or {}).get('intent', {}).get('name'), e.get('value'), e.get('timestamp')) for e in stored_events(cluster, sender)]}")
+        turns = stored_turns(cluster, sender)
+        assert [user for user, _ in turns] == [m for m, _ in script]
+        # Each turn's stored bot messages are exactly what that request answered.
+        for i, (_, bot_texts) in enumerate(turns):
+            assert bot_texts == [r.get("text") for r in replies[(sender, i)].json()]
+    assert queued == {sender: 1 + len(script) for sender in senders}  # all were waiting at once
+
+
+def test_readiness_reports_each_dependency(cluster):
+    for url in (cluster.rasa_url(0), cluster.rasa_url(1), cluster.url):
+        status, report = ready(url)
+        assert status == 200, report
+        assert report == {"model": "up", "tracker_store": "up", "lock_store": "up",
+                          "action_server": "up", "ready": True, "event_broker": "up"}
+    names = [n for n in cluster.processes if n.startswith("actions")]
+    try:
+        for name in names:
+            cluster.kill(name, signal.SIGTERM)
+        for url in (cluster.rasa_url(0), cluster.rasa_url(1)):
+            status, report = ready(url)
+            assert status == 503, report
+            assert report["action_server"] == "down" and report["ready"] is False
+            assert report["tracker_store"] == report["lock_store"] == report["model"] == "up"
+    finally:
+        cluster.start(names)
+        cluster.wait_ready(names, seconds=60)
+    for url in (cluster.rasa_url(0), cluster.rasa_url(1)):
+        assert wait_until_ready(url, seconds=30)["action_server"] == "up"
+
+
+def test_events_reach_rabbitmq_once_each_in_order(cluster):
+    """Every stored event of every conversation so far is one queue message,
+    in the conversation's order (the earlier tests' conversations included)."""
+    for i in range(3):
+        for turn, (message, expected) in enumerate(FORM_YES):
+            assert expected(say(cluster.rasa_url((i + turn) % 2), f"events-{i}", message))
+    messages = services.read_queue(cluster.settings.queue)
+    by_sender = {}
+    for message in messages:
+        by_sender.setdefault(message["sender_id"], []).append(message)
+    assert {f"events-{i}" for i in range(3)} <= set(by_sender)
+    for sender, published in by_sender.items():
+        stored = stored_events(cluster, sender)
+        key = lambda e: (e["event"], e.get("timestamp"), e.get("name"), e.get("text"))  # noqa: E731
+        assert [key(e) for e in published] == [key(e) for e in stored], sender
+    MEASURED.append(f"cluster: {len(messages)} events in RabbitMQ for {len(by_sender)} "
+                    "conversations, each once, in order")
+
+
+def test_with_the_database_down_a_turn_is_refused_then_the_conversation_goes_on(cluster):
+    a, b = cluster.rasa_url(0), cluster.rasa_url(1)
+    assert Expect.asks_the_question(say(a, "db-down", "my account was deleted"))
+    try:
+        services.postgres("stop")
+        answer = post(b, "db-down", "yes")
+        assert answer.status_code == 503
+        assert answer.json()[0]["text"] == Expect.unavailable
+        status, report = ready(b)
+        assert status == 503 and report["tracker_store"] == "down", report
+    finally:
+        ensure_postgres_running()
+    wait_until_ready(b, seconds=30)
+    # No memory fallback: the stored form goes on where it was.
+    assert Expect.managers_route(say(b, "db-down", "yes"))
+    assert stored_user_texts(cluster, "db-down") == ["my account was deleted", "yes"]
+    log = cluster.log("rasa1").read_text()
+    assert "refusing the turn instead of keeping it in memory" in log
+
+
+def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster):
+    """Six conversations talk through nginx while PostgreSQL restarts. Turns
+    caught by the restart wait (the store retries) or are refused with 503 and
+    sent again by the client; none is lost, none stored twice, every form goes
+    on, and both servers are ready again without a restart of their own."""
+    script = FORM_NO + PASSWORD + PASSWORD
+    senders = [f"pg-restart-{i}" for i in range(6)]
+    refused, answered, spans, restart = [], {}, [], {}
+
+    def talk(sender):
+        for i, (message, expected) in enumerate(script):
+            began = time.monotonic()
+            answer, failed = retrying_post(cluster.url, sender, message, attempts=15)
+            spans.append((began, time.monotonic()))
+            refused.append(failed)
+            answered[(sender, i)] = answer
+            time.sleep(0.2)
+
+    def restart_postgres():
+        time.sleep(1.5)
+        restart["began"] = time.monotonic()
+        services.postgres("restart")
+        restart["ended"] = time.monotonic()
+
+    started = time.monotonic()
+    try:
+        in_parallel([restart_postgres] + [lambda s=s: talk(s) for s in senders])
+    finally:
+        ensure_postgres_running()
+    during = sum(1 for began, ended in spans
+                 if began < restart["ended"] and ended > restart["began"])
+    assert during > 0, "no turn was in flight while PostgreSQL restarted"
+    for sender in senders:
+        for i, (message, expected) in enumerate(script):
+            answer = answered[(sender, i)]
+            assert answer is not None and answer.status_code == 200, f"{sender} turn {i} unanswered"
+            assert expected(answer.json()), f"{sender} turn {i} ({message!r}): {answer.text}"
+        assert stored_user_texts(cluster, sender) == [m for m, _ in script], sender
+    for url in (cluster.rasa_url(0), cluster.rasa_url(1)):
+        wait_until_ready(url, seconds=30)
+    MEASURED.append(f"cluster: PostgreSQL restarted ({restart['ended'] - restart['began']:.1f}s) "
+                    f"under 6 conversations x {len(script)} turns: {during} turns in flight "
+                    f"during it, {sum(refused)} attempts refused (503) and retried, "
+                    f"{time.monotonic() - started:.1f}s")
+
+
+def test_killing_a_server_under_load_loses_no_turn(cluster):
+    """10 conversations through nginx; one Rasa server is killed (-9) midway.
+    The client retries a failed request once; nginx sends it to the survivor,
+    which waits out the dead server's lock ticket and goes on."""
+    script = PASSWORD + FORM_YES + PASSWORD
+    senders = [f"kill-{i}" for i in range(10)]
+    answered, retried = {}, set()
+    progress = threading.Semaphore(0)
+
+    def talk(sender):
+        for i, (message, _) in enumerate(script):
+            try:
+                answer = post(cluster.url, sender, message)
+            except Exception:
+                answer = None
+            if answer is None or answer.status_code >= 500:
+                retried.add((sender, i))
+                time.sleep(0.5)
+                answer = post(cluster.url, sender, message, timeout=90)
+            answered[(sender, i)] = answer
+            progress.release()
+
+    def kill():
+        for _ in range(12):  # a third of the turns answered
+            progress.acquire(timeout=120)
+        cluster.kill("rasa1", signal.SIGKILL)
+
+    started = time.monotonic()
+    in_parallel([kill] + [lambda s=s: talk(s) for s in senders])
+    elapsed = time.monotonic() - started
+    assert cluster.processes["rasa1"].poll() is not None, "the server was not killed"
+    for sender in senders:
+        for i, (message, expected) in enumerate(script):
+            answer = answered[(sender, i)]
+            assert answer.status_code == 200, f"{sender} turn {i}: {answer.status_code} {answer.text}"
+            assert expected(answer.json()), f"{sender} turn {i} ({message!r}): {answer.text}"
+        stored = stored_user_texts(cluster, sender)
+        sent = [m for m, _ in script]
+        # A retried turn is stored twice only if the killed server had stored
+        # it before it could answer (the REST body has no idempotency key).
+        again = {script[i][0] for (s, i) in retried if s == sender}
+        once = [t for j, t in enumerate(stored)
+                if not (j and t == stored[j - 1] and t in again)]
+        assert once == [m for m, _ in script], f"{sender}: stored {stored}"
+    duplicates = sum(len(stored_user_texts(cluster, s)) for s in senders) - len(senders) * len(script)
+    MEASURED.append(f"cluster: kill -9 of one of 2 servers under 10 conversations x {len(script)} "
+                    f"turns: {len(retried)} requests retried, all answered, {duplicates} turns "
+                    f"stored twice, {elapsed:.1f}s")

@@ -1,0 +1,51 @@
+"""`make run-cluster`'s script refuses what it must, before starting anything."""
+import os
+import socket
+import subprocess
+
+import pytest
+
+from cluster import nginx
+from cluster.launch import ROOT, Cluster, Settings
+from tests.cluster.conftest import unavailable
+from tests.e2e.conftest import free_port
+
+pytestmark = pytest.mark.cluster
+
+
+def run_script(**env):
+    try:
+        nginx.binary()  # the script asks for it first
+    except FileNotFoundError as problem:
+        unavailable(str(problem))
+    return subprocess.run(["scripts/cluster.sh"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, **env))
+
+
+def test_a_port_in_use_is_named_and_nothing_starts():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_script(CLUSTER_PORT=str(port), RASA_PORT=str(free_port()),
+                            ACTIONS_PORT=str(free_port()), CLUSTER_ACTIONS_PORT=str(free_port()))
+    assert result.returncode != 0
+    assert f"Ports already in use: [{port}]" in result.stderr
+
+
+def test_a_cors_wildcard_is_refused():
+    result = run_script(CORS_ORIGINS="https://care.example.org, *")
+    assert result.returncode != 0
+    assert "'*' is refused" in result.stderr
+
+
+def test_every_server_gets_the_shared_stores_from_the_environment(tmp_path):
+    cluster = Cluster(Settings(directory=tmp_path, rasa_ports=[7001, 7002], actions_port=7055,
+                               database="nhsmail_x", redis_prefix="px", queue="q", exchange="x"))
+    env, commands = cluster.env(), cluster.commands()
+    assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:7055/webhook"  # nginx, not one server
+    assert (env["PGDATABASE"], env["REDIS_KEY_PREFIX"], env["RABBITMQ_QUEUE"]) == ("nhsmail_x", "px", "q")
+    assert len(env["ACTION_SERVER_TOKEN"]) >= 32
+    rasa = [c for name, c in commands.items() if name.startswith("rasa")]
+    assert len(rasa) == 2 and all(str(ROOT / "endpoints.cluster.yml") in c for c in rasa)
+    assert all(c[c.index("-i") + 1] == "127.0.0.1" for c in rasa)

@@ -1,0 +1,72 @@
+"""The lock store's tickets under contention, on the real Redis.
+
+Rasa's RedisLockStore reads, changes and writes a conversation's ticket list in
+separate calls; servers issuing tickets at the same moment overwrite each
+other's, and then two messages of one conversation run together. Threads stand
+in for servers here: each has its own connection, as each server does.
+"""
+import secrets
+import threading
+
+import pytest
+import redis
+from rasa.core.lock_store import RedisLockStore
+
+from cluster import services
+from stores.lock import AtomicRedisLockStore
+from tests.cluster.conftest import unavailable
+
+pytestmark = pytest.mark.cluster
+
+ISSUERS, TICKETS_EACH = 4, 25
+
+
+@pytest.fixture
+def prefix():
+    try:
+        services.ensure_running("redis")
+    except services.ServiceUnavailable as problem:
+        unavailable(f"needs Redis: {problem}")
+    prefix = f"locktest{secrets.token_hex(4)}"
+    yield prefix
+    red = redis.Redis(host=services.HOST, db=1)
+    for key in red.scan_iter(f"{prefix}:*"):
+        red.delete(key)
+
+
+def issue_concurrently(store_class, prefix):
+    stores = [store_class(host=services.HOST, db=1, key_prefix=prefix) for _ in range(ISSUERS)]
+    issued = []
+
+    def issue(store):
+        for _ in range(TICKETS_EACH):
+            issued.append(store.issue_ticket("conversation", 60))
+
+    threads = [threading.Thread(target=issue, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    lock = stores[0].get_lock("conversation")
+    return issued, [t.number for t in lock.tickets]
+
+
+def test_atomic_tickets_are_all_kept_and_distinct(prefix):
+    issued, kept = issue_concurrently(AtomicRedisLockStore, prefix)
+    assert sorted(issued) == list(range(ISSUERS * TICKETS_EACH))
+    assert kept == list(range(ISSUERS * TICKETS_EACH))
+
+
+def test_rasas_own_redis_lock_store_loses_tickets_under_the_same_load(prefix):
+    """Why stores/lock.py exists (if Rasa fixes this, this test says so)."""
+    issued, kept = issue_concurrently(RedisLockStore, prefix)
+    assert len(kept) < ISSUERS * TICKETS_EACH or len(set(issued)) < len(issued)
+
+
+def test_the_key_expires_with_its_last_ticket_and_goes_when_served(prefix):
+    store = AtomicRedisLockStore(host=services.HOST, db=1, key_prefix=prefix)
+    ticket = store.issue_ticket("c", 30)
+    ttl = store.red.pttl(store.key_prefix + "c")
+    assert 0 < ttl <= 30_000  # a server killed now blocks "c" for 30 s at most
+    store.cleanup("c", ticket)
+    assert store.get_lock("c") is None
