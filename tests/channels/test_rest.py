@@ -1,9 +1,17 @@
-"""The hardened REST channel's parsing and limits, without a server."""
-import pytest
+"""The hardened REST channel's parsing and limits, and one turn in a small app."""
+import threading
+import time
+import uuid
 
+import pytest
+import requests
+from sanic import Sanic
+
+from actions.content import get_content
 from channels import limits
 from channels.guard import clean_text
-from channels.rest import parse_body
+from channels.rest import GuardedRestInput, parse_body
+from tests.fakes.microsoft import free_port
 
 
 def test_a_good_body_is_parsed_and_cleaned():
@@ -45,3 +53,47 @@ def test_rate_limiter_keeps_a_bounded_number_of_keys():
     for i in range(1_000):
         limiter.allow(f"sender-{i}", now=0)
     assert len(limiter._hits) == 100
+
+
+# --- a turn that fails after replies were collected --------------------------
+
+def serve_rest(on_new_message):
+    """The REST channel in a small Sanic app on loopback, as Rasa mounts it."""
+    port = free_port()
+    Sanic.test_mode = True  # several apps in one process, as sanic-testing does
+    app = Sanic(f"rest_test_{uuid.uuid4().hex[:8]}")
+    app.blueprint(GuardedRestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
+    loops = []
+    app.register_listener(lambda app, loop: loops.append(loop), "after_server_start")
+    threading.Thread(target=app.run, daemon=True, kwargs=dict(
+        host="127.0.0.1", port=port, register_sys_signals=False, motd=False,
+        access_log=False)).start()
+    url = f"http://127.0.0.1:{port}/webhooks/rest"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(url + "/", timeout=1)
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the test server did not start"
+            time.sleep(0.05)
+    return url, lambda: loops[0].call_soon_threadsafe(app.stop)
+
+
+def test_a_turn_that_fails_after_replying_is_answered_503_so_the_client_asks_again():
+    """E.g. the tracker store failed while saving: the reply would be out of a
+    conversation the server did not keep, so none of it is sent."""
+    async def replies_then_fails(message):
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+        raise RuntimeError("cannot write the conversation")
+
+    url, stop = serve_rest(replies_then_fails)
+    try:
+        answer = requests.post(url + "/webhook", json={"sender": "s1", "message": "yes"},
+                               timeout=10)
+    finally:
+        stop()
+    content = get_content()
+    assert answer.status_code == 503
+    assert answer.json() == [{"recipient_id": "s1",
+                              "text": content.fill(content.messages["unavailable"])}]
