@@ -59,9 +59,6 @@ http {{
 
   server {{
     listen {listen}:{port};
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 2;
     proxy_connect_timeout 2s;
@@ -70,12 +67,21 @@ http {{
     location /socket.io/ {{
       proxy_pass {upstream}rasa_sticky;
       proxy_http_version 1.1;
+      # A location with its own proxy_set_header inherits none from the server,
+      # so the forwarded headers are repeated in each location. $http_host keeps
+      # the port: the chat's same-origin check compares it with the Origin.
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1h;
     }}
     location / {{
       proxy_pass {upstream}rasa;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
     }}
   }}
 

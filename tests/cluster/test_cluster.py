@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+import requests
 
 from cluster import services
 from stores.lock import AtomicRedisLockStore
@@ -16,6 +17,7 @@ from tests.cluster.conftest import (
     FORM_NO, FORM_YES, PASSWORD, Expect, ensure_postgres_running, in_parallel, post, ready,
     retrying_post, say, stored_events, stored_turns, stored_user_texts, text_of,
     wait_until_ready)
+from tests.e2e.test_socketio import Chat
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -32,6 +34,26 @@ def test_a_conversation_alternating_between_servers_mid_form_stays_coherent(clus
         assert stored_user_texts(cluster, sender) == [first[0], second[0]]
         loops = [e.get("name") for e in stored_events(cluster, sender) if e["event"] == "active_loop"]
         assert loops == ["reinstate_form", None]  # opened once, closed once
+
+
+def test_the_website_chat_works_through_nginx_from_the_clusters_own_page(cluster):
+    """The widget's page is served by the cluster (nginx's origin, port
+    included), so its socket.io connection must pass the same-origin check
+    behind the proxy and reach a server that answers; another origin must not."""
+    phone = Expect.content.facts["helpdesk_phone"]
+    served = {"url": cluster.url}
+    assert requests.get(f"{cluster.url}/chat/", timeout=10).status_code == 200
+    chat = Chat(served, origin=cluster.url)
+    try:
+        chat.start()
+        replies = chat.ask("how do I reset my password?",
+                           until=lambda texts: any(phone in t for t in texts))
+        assert any(phone in t for t in replies)
+    finally:
+        chat.close()
+    refused = requests.get(f"{cluster.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
+                           headers={"Origin": "https://someone-else.example"}, timeout=10)
+    assert refused.status_code == 400
 
 
 def test_concurrent_messages_for_one_sender_are_processed_in_order(cluster):
@@ -232,3 +254,4 @@ def test_killing_a_server_under_load_loses_no_turn(cluster):
     MEASURED.append(f"cluster: kill -9 of one of 2 servers under 10 conversations x {len(script)} "
                     f"turns: {len(retried)} requests retried, all answered, {duplicates} turns "
                     f"stored twice, {elapsed:.1f}s")
+
