@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import json
 import logging
+import secrets
 import socket
 import time
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from channels.slack import (
 from tests.fakes.slack_api import FakeSlackApi, button_click, message_event, signed_headers
 
 SECRET = "test-signing-secret"
-TOKEN = "xoxb-test-token"
+TOKEN = f"xoxb-test-{secrets.token_hex(8)}"  # made per run: never a real-looking secret in git
 
 # --- text in and out ----------------------------------------------------------------
 
