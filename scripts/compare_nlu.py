@@ -48,13 +48,26 @@ def variants(base):
     whitespace = tokenizer(pipe, "WhitespaceTokenizer")
     no_spacy = without(whitespace, "SpacyNLP", "SpacyEntityExtractor")
     logistic = {"name": "LogisticRegressionClassifier", "random_state": 2024}
+    # Rasa's default DIET size: two transformer layers of 256 units.
+    big = {"number_of_transformer_layers": 2, "transformer_size": 256}
     return {
         "config.yml as committed": pipe,
-        "spaCy tokens + lemmas, DIET 100": diet(spacy_tokens, epochs=100),
-        "whitespace tokens, DIET 100": diet(whitespace, epochs=100),
-        "whitespace tokens, DIET 50": diet(whitespace, epochs=50),
+        "spaCy tokens, DIET 1x128, 40 epochs": diet(spacy_tokens, epochs=40,
+                                                    number_of_transformer_layers=1,
+                                                    transformer_size=128),
+        "spaCy tokens, DIET 1x128, 60 epochs": diet(spacy_tokens, epochs=60,
+                                                    number_of_transformer_layers=1,
+                                                    transformer_size=128),
+        "spaCy tokens, DIET 1x64, 60 epochs": diet(spacy_tokens, epochs=60,
+                                                   number_of_transformer_layers=1,
+                                                   transformer_size=64),
+        "spaCy tokens, DIET no transformer, 100 epochs": diet(spacy_tokens, epochs=100,
+                                                              number_of_transformer_layers=0),
+        "spaCy tokens, DIET 2x256, 100 epochs": diet(spacy_tokens, epochs=100, **big),
+        "spaCy tokens, DIET 2x256, 50 epochs": diet(spacy_tokens, epochs=50, **big),
+        "whitespace tokens, DIET 2x256, 100": diet(whitespace, epochs=100, **big),
         "whitespace tokens, LogisticRegression": replace(whitespace, "DIETClassifier", logistic),
-        "no spaCy at all, DIET 100": diet(no_spacy, epochs=100),
+        "no spaCy at all, DIET 2x256, 100": diet(no_spacy, epochs=100, **big),
     }
 
 

@@ -19,10 +19,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Rasa's own, and ours (stores/tracker.py: the same table).
+SQL_STORES = ("SQL", "stores.tracker.StrictSQLTrackerStore")
+
+
 def engine_from_endpoints(path: Path) -> sa.engine.Engine:
     store = (yaml.safe_load(path.read_text()) or {}).get("tracker_store") or {}
-    if store.get("type") != "SQL":
-        sys.exit(f"{path}: purge works on the SQL tracker store, not {store.get('type')!r}")
+    if store.get("type") not in SQL_STORES:
+        sys.exit(f"{path}: purge works on the SQL tracker stores {SQL_STORES}, "
+                 f"not {store.get('type')!r}")
     dialect = store.get("dialect", "sqlite")
     if dialect == "sqlite":
         db = Path(os.path.expandvars(store.get("db", "rasa.db")))

@@ -9,11 +9,20 @@ Redis transaction (WATCH/MULTI, retried on conflict), and the key expires with
 its last ticket, so a server killed mid-turn leaves nothing behind for longer
 than TICKET_LOCK_LIFETIME.
 
+A waiting ticket is kept alive while it waits. In Rasa's lock store a ticket's
+lifetime runs from when it is issued, so a message that waits about a lifetime
+behind a killed server's ticket sees its own ticket expire with the dead one
+and fails with LockError ("Could not acquire lock"): here each poll renews the
+waiter's ticket, and the lifetime bounds how long a ticket is held or left by a
+dead server, not how long a live one waits.
+
 endpoints.cluster.yml: ``lock_store: type: stores.lock.AtomicRedisLockStore``.
 """
+import asyncio
 import json
 import time
-from typing import Any, Callable, Optional, Text, TypeVar
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -54,6 +63,36 @@ class AtomicRedisLockStore(RedisLockStore):
             return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime,
+                                            wait_time_in_seconds)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _wait_for_turn(self, conversation_id: Text, ticket: int, lifetime: float,
+                             wait_time_in_seconds: float) -> TicketLock:
+        def renew(lock: TicketLock) -> Optional[bool]:
+            """Drops expired tickets and renews ours: None if ours is gone,
+            else whether it is being served."""
+            lock.remove_expired_tickets()
+            mine = next((t for t in lock.tickets if t.number == ticket), None)
+            if mine is None:
+                return None
+            mine.expires = time.time() + lifetime
+            return lock.now_serving == ticket
+
+        while True:
+            served = self._change(conversation_id, renew)
+            if served is None:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if served:
+                return self.get_lock(conversation_id)
+            await asyncio.sleep(wait_time_in_seconds)
 
     def update_lock(self, conversation_id: Text) -> None:
         self._change(conversation_id, lambda lock: lock.remove_expired_tickets())

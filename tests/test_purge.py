@@ -9,7 +9,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
 from purge import engine_from_endpoints, purge  # noqa: E402
 
 DAY = 86_400
@@ -47,3 +48,13 @@ def test_nothing_to_purge_in_an_empty_store(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path / 'none.db'}\n")
     assert purge(engine_from_endpoints(endpoints), days=30) == 0
+
+
+def test_the_projects_own_endpoints_are_purgeable(tmp_path):
+    """endpoints.yml names stores.tracker.StrictSQLTrackerStore: same table."""
+    db = tmp_path / "tracker.db"
+    store = store_conversations(db, {"old": [45], "new": [0]})
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text((ROOT / "endpoints.yml").read_text().replace("var/tracker.db", str(db)))
+    assert purge(engine_from_endpoints(endpoints), days=30) == 1
+    assert senders(store) == ["new"]

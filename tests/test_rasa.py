@@ -16,7 +16,10 @@ from tests.conftest import MEASURED
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "nhsmail.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
-NLU_GATE = 0.90  # macro-F1 on the held-out file; below it the build fails
+# Macro-F1 gates on the held-out files, just under what config.yml reaches
+# (fixed seed; `make bench`, results/bench.md): unseen 0.994, dev 0.944. The
+# unseen file is the held-out file of record (issue target: at least 0.95).
+NLU_GATES = {"tests/nlu/test_nlu_unseen.yml": 0.985, "tests/nlu/test_nlu.yml": 0.935}
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +65,7 @@ def examples(path):
 # Held-out files, never trained on, each written apart from data/nlu.yml:
 # "unseen" has not been looked at while the training data was written; "dev"
 # was, once (its first errors showed which kinds of phrasing were missing).
-HELD_OUT = ["tests/nlu/test_nlu_unseen.yml", "tests/nlu/test_nlu.yml"]
+HELD_OUT = list(NLU_GATES)
 
 
 @pytest.mark.parametrize("held_out", HELD_OUT)
@@ -79,6 +82,7 @@ def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path, held_
     f1 = report["macro avg"]["f1-score"]
     weakest = sorted((v["f1-score"], k) for k, v in report.items()
                      if isinstance(v, dict) and "f1-score" in v and "avg" not in k)[:3]
-    MEASURED.append(f"{held_out}: macro-F1 {f1:.3f} (gate {NLU_GATE}); weakest: "
+    gate = NLU_GATES[held_out]
+    MEASURED.append(f"{held_out}: macro-F1 {f1:.3f} (gate {gate}); weakest: "
                     + ", ".join(f"{name} {score:.2f}" for score, name in weakest))
-    assert f1 >= NLU_GATE, f"macro-F1 {f1:.3f} < {NLU_GATE}; weakest: {weakest}"
+    assert f1 >= gate, f"macro-F1 {f1:.3f} < {gate}; weakest: {weakest}"

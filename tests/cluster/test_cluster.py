@@ -168,9 +168,16 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster):
     script = FORM_NO + PASSWORD + PASSWORD
     senders = [f"pg-restart-{i}" for i in range(6)]
     refused, answered, spans, restart = [], {}, [], {}
+    # Each conversation has two turns answered, then waits for the restart to
+    # begin and sends the rest into it: the overlap does not depend on how
+    # fast a turn is.
+    two_turns_each, restarting = threading.Semaphore(0), threading.Event()
 
     def talk(sender):
         for i, (message, expected) in enumerate(script):
+            if i == 2:
+                two_turns_each.release()
+                restarting.wait(timeout=120)
             began = time.monotonic()
             answer, failed = retrying_post(cluster.url, sender, message, attempts=15)
             spans.append((began, time.monotonic()))
@@ -179,8 +186,10 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster):
             time.sleep(0.2)
 
     def restart_postgres():
-        time.sleep(1.5)
+        for _ in senders:
+            two_turns_each.acquire(timeout=120)
         restart["began"] = time.monotonic()
+        restarting.set()
         services.postgres("restart")
         restart["ended"] = time.monotonic()
 
@@ -238,15 +247,19 @@ def test_killing_a_server_under_load_loses_no_turn(cluster):
     elapsed = time.monotonic() - started
     assert cluster.processes["rasa1"].poll() is not None, "the server was not killed"
     for sender in senders:
-        for i, (message, expected) in enumerate(script):
-            answer = answered[(sender, i)]
-            assert answer.status_code == 200, f"{sender} turn {i}: {answer.status_code} {answer.text}"
-            assert expected(answer.json()), f"{sender} turn {i} ({message!r}): {answer.text}"
         stored = stored_user_texts(cluster, sender)
-        sent = [m for m, _ in script]
         # A retried turn is stored twice only if the killed server had stored
         # it before it could answer (the REST body has no idempotency key).
         again = {script[i][0] for (s, i) in retried if s == sender}
+        twice = {t for j, t in enumerate(stored) if j and t == stored[j - 1] and t in again}
+        for i, (message, expected) in enumerate(script):
+            answer = answered[(sender, i)]
+            assert answer.status_code == 200, f"{sender} turn {i}: {answer.status_code} {answer.text}"
+            # Stored twice: the survivor answered it a second time, from the
+            # state the killed server had already moved on to (in the form:
+            # past its question), so only an answer is required, not the same.
+            if message not in twice:
+                assert expected(answer.json()), f"{sender} turn {i} ({message!r}): {answer.text}"
         once = [t for j, t in enumerate(stored)
                 if not (j and t == stored[j - 1] and t in again)]
         assert once == [m for m, _ in script], f"{sender}: stored {stored}"

@@ -5,8 +5,10 @@ separate calls; servers issuing tickets at the same moment overwrite each
 other's, and then two messages of one conversation run together. Threads stand
 in for servers here: each has its own connection, as each server does.
 """
+import asyncio
 import secrets
 import threading
+import time
 
 import pytest
 import redis
@@ -70,3 +72,24 @@ def test_the_key_expires_with_its_last_ticket_and_goes_when_served(prefix):
     assert 0 < ttl <= 30_000  # a server killed now blocks "c" for 30 s at most
     store.cleanup("c", ticket)
     assert store.get_lock("c") is None
+
+
+async def wait_behind_a_dead_ticket(store, prefix) -> float:
+    """A killed server's ticket (lifetime 2 s) and, 0.3 s later, a live
+    message's: the live one waits for the dead one to expire. Returns how long
+    it waited; raises LockError if it was refused."""
+    dead = store.issue_ticket("c", 2)  # noqa: F841 (never served: its server is gone)
+    await asyncio.sleep(0.3)
+    began = time.monotonic()
+    async with store.lock("c", lock_lifetime=2, wait_time_in_seconds=0.5) as lock:
+        waited = time.monotonic() - began
+        assert lock.now_serving != dead
+        return waited
+
+
+def test_a_message_waiting_behind_a_killed_servers_ticket_gets_its_turn(prefix):
+    store = AtomicRedisLockStore(host=services.HOST, db=1, key_prefix=prefix)
+    waited = asyncio.run(wait_behind_a_dead_ticket(store, prefix))
+    assert 1.2 <= waited < 3
+    assert store.get_lock("c") is None  # served and cleaned up
+

@@ -1,0 +1,150 @@
+"""`make bench`: quality and speed of config.yml against Rasa's default
+configuration and a MiniLM variant; writes results/bench.md and its plots.
+
+Settings (environment): BENCH_FOLDS (5), BENCH_CV (the configurations to
+cross-validate, by name; default "project": each more adds about 8 minutes,
+and the three are compared on the held-out files anyway), BENCH_QUICK=1 (a small run for development:
+2 folds, 2 epochs, few conversations), BENCH_MINILM=0 (leave MiniLM out).
+"""
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from scripts.bench import configs, levers, loadgen, quality, report, servers
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "results"
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+FOLDS = int(os.environ.get("BENCH_FOLDS", 2 if QUICK else 5))
+WITH_MINILM = os.environ.get("BENCH_MINILM", "1") == "1"
+LEVELS = {1: 10, 10: 100, 50: 150}  # concurrency: conversations (five turns each)
+if QUICK:
+    LEVELS = {1: 3, 10: 10, 50: 50}
+
+
+def say(*args):
+    print(f"[bench {time.strftime('%H:%M:%S')}]", *args, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    import rasa
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "python": platform.python_version(), "rasa": rasa.__version__,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_before": os.getloadavg()}
+
+
+def quality_phase(work: Path, data: dict):
+    cv = os.environ.get("BENCH_CV", "project").split(",")
+    for name, config in configs.all_configs(WITH_MINILM, 2 if QUICK else None).items():
+        out = RESULTS / name
+        out.mkdir(parents=True, exist_ok=True)
+        config_path = configs.write(config, out / "config.yml")
+        log = out / "rasa.log"
+        log.unlink(missing_ok=True)
+        env = configs.env_for(name, quality.ENV)
+        say(f"{name}: training")
+        seconds = quality.train(config_path, work, name, log, env)
+        model = work / f"{name}.tar.gz"
+        say(f"{name}: trained in {seconds:.0f} s; scoring the held-out files")
+        entry = {"train_s": seconds, "model": str(model),
+                 "held_out": quality.held_out(model, out, log, env)}
+        if name in cv:
+            say(f"{name}: {FOLDS}-fold cross-validation")
+            entry["cv"] = quality.cross_validate(config_path, out, FOLDS, log, env)
+        data["configs"][name] = entry
+        save(data)
+
+
+def speed_phase(work: Path, data: dict):
+    env = servers.server_env()
+    actions = servers.ActionServer(work, env)
+    try:
+        data["levers"]["action round trip"] = levers.action_round_trip(
+            actions.url, env["ACTION_SERVER_TOKEN"], calls=50 if QUICK else 300)
+        # (label, extra environment, levels, options for RasaServer). The label
+        # before the comma names the configuration.
+        runs = [("project", {}, LEVELS, {}), ("rasa-default", {}, LEVELS, {})]
+        if "minilm" in data["configs"]:
+            runs.append(("minilm", {}, {c: n for c, n in LEVELS.items() if c <= 10}, {}))
+        at_10 = {10: LEVELS[10]}
+        runs += [
+            ("project, 2 Sanic workers", {}, LEVELS, {"workers": 2}),
+            ("rasa-default, 2 Sanic workers", {}, at_10, {"workers": 2}),
+            ("project, Rasa's SQL tracker store", {}, {1: LEVELS[1], 10: LEVELS[10]},
+             {"rasa_tracker_store": True}),
+            ("project, TF 1 thread", {"TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                                      "TF_INTER_OP_PARALLELISM_THREADS": "1",
+                                      "OMP_NUM_THREADS": "1"}, at_10, {}),
+            ("project, stock action-reply check", {"RASA_STOCK_ACTION_CHECK": "1"},
+             {1: LEVELS[1], 10: LEVELS[10]}, {}),
+        ]
+        for label, extra_env, levels, options in runs:
+            name = label.split(",")[0]
+            say(f"{label}: starting the server")
+            rasa = servers.RasaServer(data["configs"][name]["model"], work,
+                                      configs.env_for(name, env), actions, extra_env, **options)
+            try:
+                entry = {"ready_s": rasa.ready_s, "levels": [], "by_position": {}}
+                # Warm-up: every scripted conversation twice per worker.
+                # TensorFlow traces DIET's graph again for each new input
+                # shape, and a server that has run for a while has seen them.
+                workers = options.get("workers", 1)
+                asyncio.run(loadgen.run_load(rasa.url, 2 * workers,
+                                             2 * workers * len(loadgen.CONVERSATIONS)))
+                for concurrency, count in levels.items():
+                    result = asyncio.run(loadgen.run_load(rasa.url, concurrency, count,
+                                                          time_limit=120))
+                    entry["levels"].append(result.summary())
+                    say(f"{label}: {result.summary()}")
+                if not extra_env and not options:
+                    long = asyncio.run(loadgen.run_load(
+                        rasa.url, 1, 2 if QUICK else 5, time_limit=120,
+                        scripts=[loadgen.LONG_CONVERSATION]))
+                    for position in range(1, len(loadgen.LONG_CONVERSATION) + 1):
+                        times = [t.ms for t in long.turns if t.position == position and t.ok]
+                        entry["by_position"][position] = loadgen.percentile(times, 50)
+                entry["rss_mb"] = rasa.rss_mb()
+                entry["total_rss_mb"] = rasa.total_rss_mb()
+                entry["workers"] = options.get("workers", 1)
+                entry["actions_rss_mb"] = servers.rss_mb(actions.proc.pid)
+                data["speed"][label] = entry
+                save(data)
+            finally:
+                rasa.stop()
+    finally:
+        actions.stop()
+
+
+def save(data: dict):
+    (RESULTS / "bench.json").write_text(json.dumps(data, indent=1, default=str))
+
+
+def main():
+    started = time.perf_counter()
+    RESULTS.mkdir(exist_ok=True)
+    work = RESULTS / "work"  # models and stores of this run; deleted at the end
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    data = {"machine": machine(), "folds": FOLDS, "quick": QUICK, "configs": {}, "speed": {},
+            "levers": {}}
+    quality_phase(work, data)
+    speed_phase(work, data)
+    data["machine"]["load_after"] = os.getloadavg()
+    data["wall_s"] = time.perf_counter() - started
+    save(data)
+    report.write(data, RESULTS)
+    shutil.rmtree(work, ignore_errors=True)
+    say(f"done in {data['wall_s'] / 60:.1f} min: results/bench.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The load generator's pure parts (scripts/bench/loadgen.py): no server needed."""
+import asyncio
+import math
+
+import pytest
+
+from scripts.bench.loadgen import CONVERSATIONS, Result, Turn, percentile, require_loopback, run_load
+
+
+def test_percentiles_are_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 50) == 50
+    assert percentile(values, 95) == 95
+    assert percentile(values, 99) == 99
+    assert percentile([7.0], 99) == 7.0
+    assert math.isnan(percentile([], 50))
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5005", "http://localhost:5005/",
+                                 "http://[::1]:5005", "http://127.8.0.1"])
+def test_loopback_urls_are_accepted(url):
+    assert require_loopback(url) == url
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5:5005", "https://chat.example.org",
+                                 "http://0.0.0.0:5005", "ftp://127.0.0.1", "127.0.0.1:5005"])
+def test_anything_but_loopback_is_refused(url):
+    with pytest.raises(ValueError):
+        require_loopback(url)
+
+
+def test_run_load_refuses_before_sending_anything():
+    with pytest.raises(ValueError):
+        asyncio.run(run_load("http://192.0.2.1:5005", concurrency=1, conversations=1))
+
+
+def test_summary_counts_errors_and_uses_only_answered_turns():
+    result = Result(concurrency=2, seconds=2.0,
+                    turns=[Turn(1, 10.0, True), Turn(2, 30.0, True), Turn(1, 5000.0, False)])
+    summary = result.summary()
+    assert summary["turns"] == 3 and summary["errors"] == 1
+    assert summary["turns_per_s"] == 1.0
+    assert summary["p50_ms"] == 10.0 and summary["p99_ms"] == 30.0
+
+
+def test_conversations_have_five_turns():
+    assert all(len(c) == 5 for c in CONVERSATIONS)
