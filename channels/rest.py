@@ -20,10 +20,12 @@ from sanic.response import HTTPResponse
 
 from channels import limits
 from channels.guard import MessageGuard, clean_text
+from channels.idempotency import MAX_ID_CHARS, RetryableMessage
 
 logger = logging.getLogger(__name__)
 
-USAGE = 'Send JSON like {"sender": "a-conversation-id", "message": "your question"}.'
+USAGE = ('Send JSON like {"sender": "a-conversation-id", "message": "your question"}, '
+         'optionally with "message_id": the same id on a retry gets the same answer.')
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -49,7 +51,15 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
         raise ValueError(f'"sender" must be at most {limits.MAX_SENDER_CHARS} characters.')
     if not isinstance(message, str):
         raise ValueError('"message" must be a string.')
-    return {"sender": clean_text(sender).strip(), "message": clean_text(message)}
+    body = {"sender": clean_text(sender).strip(), "message": clean_text(message)}
+    message_id = payload.get("message_id")
+    if message_id is not None:
+        if (not isinstance(message_id, str) or not clean_text(message_id).strip()
+                or len(message_id) > MAX_ID_CHARS):
+            raise ValueError(f'"message_id", if given, must be a non-empty string of at most '
+                             f'{MAX_ID_CHARS} characters.')
+        body["message_id"] = clean_text(message_id).strip()
+    return body
 
 
 class GuardedRestInput(RestInput):
@@ -84,9 +94,14 @@ class GuardedRestInput(RestInput):
             if refusal:
                 return self._reply(sender, refusal, status=429 if refusal == "rate_limited" else 200)
             collector = CollectingOutputChannel()
+            masked = self.guard.mask(sender, text)
+            if "message_id" in body:  # a retry of a stored turn gets that turn's replies
+                message = RetryableMessage(masked, collector, sender, input_channel=self.name(),
+                                           message_id=body["message_id"])
+            else:
+                message = UserMessage(masked, collector, sender, input_channel=self.name())
             try:
-                await on_new_message(UserMessage(
-                    self.guard.mask(sender, text), collector, sender, input_channel=self.name()))
+                await on_new_message(message)
             except Exception:  # never a 500 to the user; the log has no message text
                 # Even when some replies were collected: the turn may not have
                 # been stored (tracker store down), so the client should retry

@@ -43,6 +43,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import MessageGuard, clean_text
+from channels.idempotency import MAX_ID_CHARS, RetryableMessage
 from channels.settings import from_env
 
 logger = logging.getLogger(__name__)
@@ -257,8 +258,9 @@ class RecentIds:
     """The events already taken, so a retry of one is not answered twice.
 
     Bounded: the newest ``max_size`` ids, each for ``ttl`` seconds (Slack
-    retries within minutes). In memory, per process: with several Rasa servers
-    behind a balancer this needs the shared Redis (issue 5).
+    retries within minutes). In memory, per process: the fast path. A retry
+    that reaches another server is caught there by channels/idempotency.py,
+    inside the conversation lock, as the id is stored with the turn.
     """
 
     def __init__(self, max_size: int = 10_000, ttl: float = 3600.0) -> None:
@@ -379,7 +381,8 @@ class SlackEventsInput(InputChannel):
             if parsed.dedup_key and not self.seen.add(parsed.dedup_key):
                 return response.json({"ok": True})  # a retry: already being answered
             if parsed.message:
-                task = asyncio.create_task(self.answer(parsed.message, on_new_message))
+                task = asyncio.create_task(
+                    self.answer(parsed.message, on_new_message, parsed.dedup_key))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return response.json({"ok": True})
@@ -387,7 +390,8 @@ class SlackEventsInput(InputChannel):
         return webhook
 
     async def answer(self, incoming: Incoming,
-                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+                     on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                     event_id: Optional[str] = None) -> None:
         """One turn, after Slack has had its 200. Never raises: it logs."""
         sender, text = incoming.sender_id, clean_text(incoming.text)
         output = SlackOutput(self.client, incoming, self.guard)
@@ -397,8 +401,15 @@ class SlackEventsInput(InputChannel):
             if refusal:
                 await output.send_text_message(sender, self.guard.reply(refusal))
                 return
-            await on_new_message(UserMessage(
-                self.guard.mask(sender, text), output, sender, input_channel=self.name()))
+            masked = self.guard.mask(sender, text)
+            if event_id and len(event_id) <= MAX_ID_CHARS:
+                # Stored means posted (Rasa posts before it saves): a retry is dropped.
+                message: UserMessage = RetryableMessage(
+                    masked, output, sender, input_channel=self.name(),
+                    message_id=event_id, replay=False)
+            else:
+                message = UserMessage(masked, output, sender, input_channel=self.name())
+            await on_new_message(message)
         except Exception:  # the log has no message text
             logger.exception("Could not answer a Slack message.")
             await self._apologise(output, sender)

@@ -30,11 +30,20 @@ def test_a_good_body_is_parsed_and_cleaned():
         (b'{"sender": "' + b"s" * 129 + b'", "message": "x"}', "at most 128 characters"),
         (b'{"sender": "s", "message": null}', '"message" must be a string'),
         (b"{" + b" " * limits.MAX_BODY_BYTES + b"}", "larger than"),
+        (b'{"sender": "s", "message": "x", "message_id": 7}', '"message_id", if given, must be'),
+        (b'{"sender": "s", "message": "x", "message_id": " "}', '"message_id", if given, must be'),
+        (b'{"sender": "s", "message": "x", "message_id": "' + b"m" * 129 + b'"}',
+         "at most 128 characters"),
     ],
 )
 def test_bad_bodies_say_what_is_wrong(body, problem):
     with pytest.raises(ValueError, match=problem):
         parse_body(body)
+
+
+def test_a_message_id_is_kept_for_retries():
+    assert parse_body(b'{"sender": "s1", "message": "yes", "message_id": " m-1 "}') == {
+        "sender": "s1", "message": "yes", "message_id": "m-1"}
 
 
 def test_clean_text_drops_control_and_direction_characters_but_keeps_emoji_and_rtl():

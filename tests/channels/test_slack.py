@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from channels.idempotency import RetryableMessage
 from channels.slack import (
     Incoming, RecentIds, SlackEventsInput, button_blocks, from_slack, parse_request, to_mrkdwn)
 from tests.fakes.slack_api import FakeSlackApi, button_click, message_event, signed_headers
@@ -293,6 +294,30 @@ def test_slack_gets_its_200_before_a_slow_turn_ends_then_the_reply_is_posted(con
     status, waited, posts = asyncio.run(scenario())
     assert status == 200 and waited < 1
     assert [(p["text"], p.get("thread_ts")) for p in posts] == [("Answer &amp; &lt;more&gt;", None)]
+
+
+def test_a_retry_reaching_another_server_is_dropped_there_by_its_stored_event_id(
+        configured, api):
+    """The event id goes to Rasa as the message id, not to be answered twice
+    (channels/idempotency.py): Rasa posts before it stores, so stored means posted."""
+    async def scenario():
+        got = []
+
+        async def rasa(message: UserMessage):
+            got.append(message)
+
+        async with serve(configured, rasa) as (session, url):
+            body = message_event("hi", user="U1", channel="D1", event_id="EvOnce")
+            async with session.post(url, data=body, headers=signed_headers(SECRET, body)):
+                pass
+            deadline = time.monotonic() + 5
+            while not got and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        return got
+
+    [message] = asyncio.run(scenario())
+    assert isinstance(message, RetryableMessage)
+    assert (message.message_id, message.replay, message.text) == ("EvOnce", False, "hi")
 
 
 def test_a_turn_that_fails_is_apologised_for_and_the_webhook_still_answers_200(configured, api):

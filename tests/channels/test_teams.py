@@ -13,10 +13,12 @@ from typing import Dict, List
 
 import pytest
 import requests
+from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from channels import teams
 from channels.guard import MessageGuard
+from channels.idempotency import RetryableMessage
 from tests.fakes.microsoft import FakeMicrosoft, free_port, new_key
 
 BUTTONS = [{"title": "I work in a pharmacy", "payload": "/pharmacy"},
@@ -28,9 +30,11 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.received: List[Dict[str, str]] = []
+        self.messages: List[UserMessage] = []
 
     async def __call__(self, message) -> None:
         self.received.append({"sender": message.sender_id, "text": message.text})
+        self.messages.append(message)
         out = message.output_channel
         if message.text == "buttons":
             await out.send_text_with_buttons(message.sender_id, "Pick one\nof these", BUTTONS)
@@ -226,6 +230,16 @@ def test_a_signed_message_reaches_rasa_and_the_reply_goes_back_into_the_conversa
     assert microsoft.post(server.webhook, microsoft.message("again", conversation)).ok
     assert len(microsoft.replies(conversation)) == 2
     assert microsoft.counts["token"] == 1
+
+
+def test_an_activity_sent_again_is_dropped_by_its_stored_id(server, microsoft):
+    """Microsoft resends an activity whose 200 was slow or lost: its id goes to
+    Rasa as the message id (channels/idempotency.py drops a stored one)."""
+    activity = microsoft.message("how do I reset my password?")
+    assert microsoft.post(server.webhook, activity).ok
+    [message] = server.rasa.messages
+    assert isinstance(message, RetryableMessage)
+    assert (message.message_id, message.replay) == (activity["id"], False)
 
 
 def test_a_clicked_button_reaches_rasa_as_its_payload(server, microsoft):

@@ -81,9 +81,12 @@ def ensure_postgres_running() -> None:
 
 
 # --- talking to it ----------------------------------------------------------
-def post(url: str, sender: str, message: str, timeout: float = 60) -> requests.Response:
-    return requests.post(f"{url}/webhooks/rest/webhook",
-                         json={"sender": sender, "message": message}, timeout=timeout)
+def post(url: str, sender: str, message: str, timeout: float = 60,
+         message_id: Optional[str] = None) -> requests.Response:
+    body = {"sender": sender, "message": message}
+    if message_id:
+        body["message_id"] = message_id  # a retry with it is answered, not handled, again
+    return requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=timeout)
 
 
 def say(url: str, sender: str, message: str) -> List[Dict]:

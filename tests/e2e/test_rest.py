@@ -3,6 +3,7 @@
 Slow: the servers are started once (tests/e2e/conftest.py).
 """
 import pytest
+import requests
 
 from tests.e2e.conftest import say, stored_events
 
@@ -53,3 +54,24 @@ def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers):
     assert "say it another way" in second[0]["text"]
     third = say(servers, "e2e-unclear", "I've forgotten my password")
     assert "Phone: 0333 200 1133" in third[0]["text"]
+
+
+def test_a_message_sent_again_with_its_id_gets_the_same_answer_and_is_stored_once(servers):
+    """A phone that lost the connection sends the same message again: the
+    form is not asked twice, and "yes" still gets the manager's route."""
+    def send(message, message_id):
+        response = requests.post(f"{servers['url']}/webhooks/rest/webhook", timeout=60, json={
+            "sender": "e2e-retry", "message": message, "message_id": message_id})
+        response.raise_for_status()
+        return response.json()
+
+    first = send("my nhsmail account has been deleted", "phone-1")
+    assert first[-1]["text"].startswith("Has every NHSmail account linked")
+    assert send("my nhsmail account has been deleted", "phone-1") == first
+    second = send("yes", "phone-2")
+    assert "current manager" in second[0]["text"]
+    assert send("yes", "phone-2") == second
+    stored = [e["text"] for e in stored_events(servers, "e2e-retry") if e["event"] == "user"]
+    assert stored == ["my nhsmail account has been deleted", "yes"]
+    # Without an id a message is a new one, as before.
+    assert "current manager" not in say(servers, "e2e-retry", "yes")[0]["text"]
