@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from scripts.bench.loadgen import CONVERSATIONS, Result, Turn, percentile, require_loopback, run_load
+from scripts.bench.loadgen import (CONVERSATIONS, Result, Turn, median_of, percentile,
+                                   require_loopback, run_load)
+from scripts.bench.report import speed_table
 
 
 def test_percentiles_are_nearest_rank():
@@ -45,3 +47,13 @@ def test_summary_counts_errors_and_uses_only_answered_turns():
 
 def test_conversations_have_five_turns():
     assert all(len(c) == 5 for c in CONVERSATIONS)
+
+
+def test_a_repeated_level_reports_its_median_run_and_the_range():
+    runs = [Result(concurrency=10, seconds=s, turns=[Turn(1, ms, True)] * 100)
+            for s, ms in ((2.0, 300.0), (1.0, 100.0), (4.0, 500.0))]  # 50, 100, 25 turns/s
+    level = median_of(runs)
+    assert (level["turns_per_s"], level["p95_ms"], level["runs"]) == (50.0, 300.0,
+                                                                       [25.0, 50.0, 100.0])
+    lines = speed_table({"speed": {"project": {"levels": [level]}}})
+    assert "| project | 10 | 100 | 0 | 50.0 (median of 3: 25.0-100.0) | 300.0 |" in lines[2]

@@ -13,7 +13,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
 from urllib.parse import urlsplit
 
 # Realistic five-turn conversations, phrased as in data/ and tests/: a
@@ -85,6 +85,15 @@ class Result:
             "p95_ms": percentile(ok, 95),
             "p99_ms": percentile(ok, 99),
         }
+
+
+def median_of(results: List["Result"]) -> Dict[str, Any]:
+    """The summary of the run with the median throughput, with every run's
+    throughput under "runs" (single runs on this machine vary by about 25%)."""
+    summaries = sorted((r.summary() for r in results), key=lambda s: s["turns_per_s"])
+    middle = dict(summaries[(len(summaries) - 1) // 2])
+    middle["runs"] = [round(s["turns_per_s"], 1) for s in summaries]
+    return middle
 
 
 async def run_load(url: str, concurrency: int, conversations: int,
