@@ -42,6 +42,16 @@ class RetryableMessage(UserMessage):
         self.replay = replay
 
 
+def user_message(text: Text, output: Any, sender: Text, input_channel: Text,
+                 message_id: Optional[Text] = None, replay: bool = True) -> UserMessage:
+    """The message for Rasa: retryable when the client or platform gave an id
+    that fits (at most MAX_ID_CHARS), else Rasa's own."""
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_ID_CHARS:
+        return RetryableMessage(text, output, sender, input_channel=input_channel,
+                                message_id=message_id, replay=replay)
+    return UserMessage(text, output, sender, input_channel=input_channel)
+
+
 def replies_to(tracker: DialogueStateTracker, message_id: Text) -> Optional[List[Dict[Text, Any]]]:
     """The bot's messages after the stored user turn with this id, as they
     were sent; None when no stored turn has the id."""

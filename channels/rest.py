@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 
 from channels import limits
 from channels.guard import MessageGuard, clean_text
-from channels.idempotency import MAX_ID_CHARS, RetryableMessage
+from channels.idempotency import MAX_ID_CHARS, user_message
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +94,9 @@ class GuardedRestInput(RestInput):
             if refusal:
                 return self._reply(sender, refusal, status=429 if refusal == "rate_limited" else 200)
             collector = CollectingOutputChannel()
-            masked = self.guard.mask(sender, text)
-            if "message_id" in body:  # a retry of a stored turn gets that turn's replies
-                message = RetryableMessage(masked, collector, sender, input_channel=self.name(),
-                                           message_id=body["message_id"])
-            else:
-                message = UserMessage(masked, collector, sender, input_channel=self.name())
+            # A retry with the same message_id gets the stored turn's replies.
+            message = user_message(self.guard.mask(sender, text), collector, sender,
+                                   self.name(), body.get("message_id"))
             try:
                 await on_new_message(message)
             except Exception:  # never a 500 to the user; the log has no message text

@@ -43,7 +43,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import MessageGuard, clean_text
-from channels.idempotency import MAX_ID_CHARS, RetryableMessage
+from channels.idempotency import user_message
 from channels.settings import from_env
 
 logger = logging.getLogger(__name__)
@@ -401,15 +401,9 @@ class SlackEventsInput(InputChannel):
             if refusal:
                 await output.send_text_message(sender, self.guard.reply(refusal))
                 return
-            masked = self.guard.mask(sender, text)
-            if event_id and len(event_id) <= MAX_ID_CHARS:
-                # Stored means posted (Rasa posts before it saves): a retry is dropped.
-                message: UserMessage = RetryableMessage(
-                    masked, output, sender, input_channel=self.name(),
-                    message_id=event_id, replay=False)
-            else:
-                message = UserMessage(masked, output, sender, input_channel=self.name())
-            await on_new_message(message)
+            # Stored means posted (Rasa posts before it saves): a retry is dropped.
+            await on_new_message(user_message(self.guard.mask(sender, text), output, sender,
+                                              self.name(), event_id, replay=False))
         except Exception:  # the log has no message text
             logger.exception("Could not answer a Slack message.")
             await self._apologise(output, sender)

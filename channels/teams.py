@@ -44,7 +44,7 @@ from sanic.response import HTTPResponse
 from channels import teams_auth
 from channels.guard import MessageGuard, clean_text
 from channels.settings import from_env
-from channels.idempotency import MAX_ID_CHARS, RetryableMessage
+from channels.idempotency import user_message
 
 logger = logging.getLogger(__name__)
 
@@ -267,17 +267,11 @@ class TeamsInput(InputChannel):
         # A clicked button's title goes to Rasa as its payload; typed text is masked.
         message = self.offered.payload(sender, text) or self.guard.mask(sender, text)
         output = TeamsOutput(self, activity, sender)
-        activity_id = activity.get("id")
-        if isinstance(activity_id, str) and 0 < len(activity_id) <= MAX_ID_CHARS:
+        try:
             # Microsoft sends an activity again when our 200 was slow or lost;
             # Rasa sends replies before it stores, so a stored one is dropped.
-            user_message: UserMessage = RetryableMessage(
-                message, output, sender, input_channel=self.name(),
-                message_id=activity_id, replay=False)
-        else:
-            user_message = UserMessage(message, output, sender, input_channel=self.name())
-        try:
-            await on_new_message(user_message)
+            await on_new_message(user_message(message, output, sender, self.name(),
+                                              activity.get("id"), replay=False))
         except Exception:  # the user gets a polite reply; the log has no message text
             logger.exception("Teams channel: could not handle a message.")
             if not output.sent_texts:

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import channels  # noqa: F401  (installs the wrapper)
 from channels import idempotency
-from channels.idempotency import RetryableMessage, replies_to
+from channels.idempotency import RetryableMessage, replies_to, user_message
 
 BUTTONS = [{"title": "Prepare for the call", "payload": "/prepare_call"}]
 
@@ -85,3 +85,13 @@ def test_the_wrappers_are_what_rasa_runs():
     from rasa.core.processor import MessageProcessor
     assert MessageProcessor.handle_message is idempotency.handle_message
     assert MessageProcessor._handle_message_with_tracker is idempotency.handle_message_with_tracker
+
+
+def test_only_an_id_that_fits_makes_a_message_retryable():
+    out = CollectingOutputChannel()
+    kept = user_message("yes", out, "s1", "rest", "m1", replay=False)
+    assert isinstance(kept, RetryableMessage)
+    assert (kept.message_id, kept.replay, kept.input_channel) == ("m1", False, "rest")
+    for unusable in (None, "", "m" * 129, 7):
+        message = user_message("yes", out, "s1", "rest", unusable)
+        assert type(message) is UserMessage and message.message_id != unusable
