@@ -54,11 +54,11 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     body = {"sender": clean_text(sender).strip(), "message": clean_text(message)}
     message_id = payload.get("message_id")
     if message_id is not None:
-        if (not isinstance(message_id, str) or not clean_text(message_id).strip()
-                or len(message_id) > MAX_ID_CHARS):
+        cleaned = clean_text(message_id).strip() if isinstance(message_id, str) else ""
+        if not cleaned or len(message_id) > MAX_ID_CHARS:
             raise ValueError(f'"message_id", if given, must be a non-empty string of at most '
                              f'{MAX_ID_CHARS} characters.')
-        body["message_id"] = clean_text(message_id).strip()
+        body["message_id"] = cleaned
     return body
 
 

@@ -43,8 +43,8 @@ from sanic.response import HTTPResponse
 
 from channels import teams_auth
 from channels.guard import MessageGuard, clean_text
-from channels.settings import from_env
 from channels.idempotency import user_message
+from channels.settings import from_env
 
 logger = logging.getLogger(__name__)
 

@@ -23,14 +23,13 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 FOLDS = int(os.environ.get("BENCH_FOLDS", 2 if QUICK else 5))
 WITH_MINILM = os.environ.get("BENCH_MINILM", "1") == "1"
 LEVELS = {1: 10, 10: 100, 50: 150}  # concurrency: conversations (five turns each)
-# The targets' level, for the three servers the targets compare, is run 3
-# times and the median run reported (the rest once: the run must stay within
-# 30 minutes on a slow day).
-REPEATS = {10: 3}
+# The targets' level (10 concurrent), for the three servers the targets
+# compare, is run REPEATS times and the median run reported; the rest once, so
+# the run stays within 30 minutes on a slow day.
+REPEATS = 1 if QUICK else 3
 REPEATED = ("project", "rasa-default", "project, 2 Sanic workers")
 if QUICK:
     LEVELS = {1: 3, 10: 10, 50: 50}
-    REPEATS = {}
 
 
 def say(*args):
@@ -111,8 +110,8 @@ def speed_phase(work: Path, data: dict):
                 for concurrency, count in levels.items():
                     results = [asyncio.run(loadgen.run_load(rasa.url, concurrency, count,
                                                             time_limit=120))
-                               for _ in range(REPEATS.get(concurrency, 1)
-                                              if label in REPEATED else 1)]
+                               for _ in range(REPEATS if concurrency == 10
+                                              and label in REPEATED else 1)]
                     summary = loadgen.median_of(results)
                     entry["levels"].append(summary)
                     say(f"{label}: {summary}")
