@@ -17,6 +17,8 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
+from nlp.privacy import install_log_masking
+
 logger = logging.getLogger(__name__)
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
 
@@ -88,6 +90,8 @@ def main(argv=None) -> None:
     token = os.environ.get(TOKEN_VARIABLE, "")
     if not token:
         sys.exit(f"Set {TOKEN_VARIABLE}: the action server refuses to run open.")
+    # The trackers it receives are masked already; its log lines are masked too.
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
     logger.info("Action server on %s:%s (token required)", args.host, args.port)
     create_server(token).run(host=args.host, port=args.port, access_log=False, workers=1)

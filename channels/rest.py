@@ -2,9 +2,10 @@
 
 - clear 4xx errors for malformed bodies (Rasa's own answers 500 to an empty
   body, `[]`, `null` or a bare JSON string);
-- a polite reply to empty, over-long or too-frequent messages;
-- personal data and passwords masked *before* Rasa sees the message, so they
-  never reach the tracker store, the logs or the action server (nlp/privacy.py).
+- a polite reply to empty, over-long or too-frequent messages, and 503 with
+  the polite "unavailable" text when a turn fails (channels/turn.py);
+- passwords and personal data decided and masked inside Rasa before the
+  message is parsed or stored (channels/disclosure.py).
 
 Configured in credentials.yml as `channels.rest.GuardedRestInput`.
 """
@@ -19,8 +20,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import limits
-from channels.guard import MessageGuard, clean_text
-from channels.idempotency import MAX_ID_CHARS, user_message
+from channels.guard import clean_text
+from channels.idempotency import MAX_ID_CHARS
+from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -33,30 +35,30 @@ def error(status: int, message: str) -> HTTPResponse:
 
 
 def parse_body(raw: bytes) -> Dict[str, Any]:
-    """The sender and message of a request body, or ValueError saying what is wrong."""
+    """The sender and message of a request body, or BadRequest saying what is wrong."""
     if len(raw) > limits.MAX_BODY_BYTES:
-        raise ValueError(f"The body is larger than {limits.MAX_BODY_BYTES} bytes.")
+        raise TooLarge(f"The body is larger than {limits.MAX_BODY_BYTES} bytes.")
     try:
         payload = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ValueError("The body is not valid UTF-8.")
+        raise BadRequest("The body is not valid UTF-8.")
     except json.JSONDecodeError:
-        raise ValueError("The body is not valid JSON.")
+        raise BadRequest("The body is not valid JSON.")
     if not isinstance(payload, dict):
-        raise ValueError("The body must be a JSON object.")
+        raise BadRequest("The body must be a JSON object.")
     sender, message = payload.get("sender"), payload.get("message")
     if not isinstance(sender, str) or not clean_text(sender).strip():
-        raise ValueError('"sender" must be a non-empty string.')
+        raise BadRequest('"sender" must be a non-empty string.')
     if len(sender) > limits.MAX_SENDER_CHARS:
-        raise ValueError(f'"sender" must be at most {limits.MAX_SENDER_CHARS} characters.')
+        raise BadRequest(f'"sender" must be at most {limits.MAX_SENDER_CHARS} characters.')
     if not isinstance(message, str):
-        raise ValueError('"message" must be a string.')
+        raise BadRequest('"message" must be a string.')
     body = {"sender": clean_text(sender).strip(), "message": clean_text(message)}
     message_id = payload.get("message_id")
     if message_id is not None:
         cleaned = clean_text(message_id).strip() if isinstance(message_id, str) else ""
         if not cleaned or len(message_id) > MAX_ID_CHARS:
-            raise ValueError(f'"message_id", if given, must be a non-empty string of at most '
+            raise BadRequest(f'"message_id", if given, must be a non-empty string of at most '
                              f'{MAX_ID_CHARS} characters.')
         body["message_id"] = cleaned
     return body
@@ -68,10 +70,10 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def __init__(self) -> None:
-        self.guard = MessageGuard()
+        self.turns = Turns()
 
     def _reply(self, sender: str, key: str, status: int = 200) -> HTTPResponse:
-        return response.json([{"recipient_id": sender, "text": self.guard.reply(key)}],
+        return response.json([{"recipient_id": sender, "text": self.turns.reply(key)}],
                              status=status)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -85,27 +87,23 @@ class GuardedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             try:
                 body = parse_body(request.body or b"")
-            except ValueError as problem:
-                status = 413 if "larger than" in str(problem) else 400
-                return error(status, str(problem))
-            sender, text = body["sender"], body["message"]
-            address = request.remote_addr or request.ip or "unknown"
-            refusal = self.guard.refusal(sender, text, address)
-            if refusal:
-                return self._reply(sender, refusal, status=429 if refusal == "rate_limited" else 200)
+            except BadRequest as problem:
+                return error(problem.status, str(problem))
+            sender = body["sender"]
             collector = CollectingOutputChannel()
-            # A retry with the same message_id gets the stored turn's replies.
-            message = user_message(self.guard.mask(sender, text), collector, sender,
-                                   self.name(), body.get("message_id"))
             try:
-                await on_new_message(message)
-            except Exception:  # never a 500 to the user; the log has no message text
+                # A retry with the same message_id gets the stored turn's replies.
+                await self.turns.run(on_new_message, collector, sender=sender,
+                                     text=body["message"], channel=self.name(),
+                                     address=request.remote_addr or request.ip or "unknown",
+                                     message_id=body.get("message_id"))
+            except Refused as refused:
+                return self._reply(sender, refused.key, status=refused.status)
+            except TurnFailed:
                 # Even when some replies were collected: the turn may not have
-                # been stored (tracker store down), so the client should retry
-                # rather than go on from a conversation the server lost.
-                logger.exception("Could not handle a message from the REST channel.")
+                # been stored, so the client should retry rather than go on
+                # from a conversation the server lost.
                 return self._reply(sender, "unavailable", status=503)
-            self.guard.remember_messages(sender, collector.messages)
             return response.json(collector.messages)
 
         return webhook

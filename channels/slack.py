@@ -8,7 +8,7 @@ the URL is registered) and interactivity (a form with ``payload=``, type
 Why not Rasa's own ``SlackInput``: it answers 500 to a malformed body and 400
 to a bad signature, has no de-duplication of Slack's retries, posts buttons as
 plain text, cannot point its client at another API URL (our tests' local fake)
-and does not go through our MessageGuard. So this is a small channel of its
+and does not go through our guarded turn. So this is a small channel of its
 own on slack_sdk's well-kept pieces: ``SignatureVerifier`` for the v0 HMAC
 signature and the 5-minute timestamp window, ``AsyncWebClient`` for
 chat.postMessage.
@@ -42,9 +42,9 @@ from sanic.response import HTTPResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.guard import MessageGuard, clean_text
-from channels.idempotency import user_message
+from channels.guard import clean_text
 from channels.settings import from_env
+from channels.turn import Refused, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -292,19 +292,14 @@ class SlackOutput(OutputChannel):
     def name(cls) -> Text:
         return "slack"
 
-    def __init__(self, client: AsyncWebClient, incoming: Incoming, guard: MessageGuard) -> None:
-        self.client, self.incoming, self.guard = client, incoming, guard
-        self.posted = 0
+    def __init__(self, client: AsyncWebClient, incoming: Incoming) -> None:
+        self.client, self.incoming = client, incoming
 
     async def _post(self, text: str, **kwargs: Any) -> None:
-        # Noted before it is posted: a password typed the moment the warning
-        # shows, while the turn is still running, is masked too.
-        self.guard.remember(self.incoming.sender_id, [text])
         # Our replies cite sources by URL: no link previews under every answer.
         await self.client.chat_postMessage(
             channel=self.incoming.channel, thread_ts=self.incoming.thread_ts,
             text=to_mrkdwn(text), unfurl_links=False, unfurl_media=False, **kwargs)
-        self.posted += 1
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._post(text)
@@ -336,10 +331,7 @@ class SlackEventsInput(InputChannel):
         # Running turns: asyncio keeps only weak references to tasks.
         self._tasks: Set["asyncio.Task[None]"] = set()
         if settings:
-            self.guard = MessageGuard()
-            # Load the masking pipeline now rather than in the first turn: its few
-            # seconds would hold up the event loop, and with it Slack's 200s.
-            self.guard.mask("", "")
+            self.turns = Turns()
             self.verifier = SignatureVerifier(settings["SLACK_SIGNING_SECRET"])
             self.client = AsyncWebClient(settings["SLACK_BOT_TOKEN"],
                                          base_url=settings["SLACK_API_URL"])
@@ -393,25 +385,22 @@ class SlackEventsInput(InputChannel):
                      on_new_message: Callable[[UserMessage], Awaitable[Any]],
                      event_id: Optional[str] = None) -> None:
         """One turn, after Slack has had its 200. Never raises: it logs."""
-        sender, text = incoming.sender_id, clean_text(incoming.text)
-        output = SlackOutput(self.client, incoming, self.guard)
+        sender = incoming.sender_id
+        output = SlackOutput(self.client, incoming)
         try:
             # Per Slack user, not per conversation: a new thread is no way round it.
-            refusal = self.guard.refusal(incoming.user, text)
-            if refusal:
-                await output.send_text_message(sender, self.guard.reply(refusal))
-                return
             # Stored means posted (Rasa posts before it saves): a retry is dropped.
-            await on_new_message(user_message(self.guard.mask(sender, text), output, sender,
-                                              self.name(), event_id, replay=False))
-        except Exception:  # the log has no message text
-            logger.exception("Could not answer a Slack message.")
-            await self._apologise(output, sender)
+            await self.turns.run(on_new_message, output, sender=sender, text=incoming.text,
+                                 channel=self.name(), limit_key=incoming.user,
+                                 message_id=event_id, replay=False)
+        except Refused as refused:
+            await self._post_safely(output, sender, self.turns.reply(refused.key))
+        except TurnFailed:
+            await self._post_safely(output, sender, self.turns.reply("unavailable"))
 
-    async def _apologise(self, output: SlackOutput, sender: str) -> None:
-        if output.posted:
-            return
+    @staticmethod
+    async def _post_safely(output: SlackOutput, sender: str, text: str) -> None:
         try:
-            await output.send_text_message(sender, self.guard.reply("unavailable"))
+            await output.send_text_message(sender, text)
         except Exception:
             logger.exception("Could not post to Slack.")

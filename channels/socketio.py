@@ -9,9 +9,10 @@ What this class changes from Rasa 3.6.21's `SocketIOInput`:
 - `enter_room` is awaited. python-socketio 5.10 made it a coroutine and Rasa
   still calls it without `await`, so with session persistence the socket never
   joins its session's room and every reply is lost (RasaHQ/rasa#13027).
-- every message goes through the MessageGuard (channels/guard.py), like the
-  REST channel's: cleaned, politely refused when empty, too long or too
-  frequent (per session and per client address), masked before Rasa sees it;
+- every message goes through the same guarded turn as the other channels'
+  (channels/turn.py): cleaned, politely refused when empty, too long or too
+  frequent (per session and per client address), its secrets decided and
+  masked inside Rasa before it is parsed or stored;
 - a malformed event is answered politely or logged and ignored, never raised;
 - client metadata is dropped (it would be stored in the tracker unmasked);
 - cross-origin connections, polling and websocket alike, are refused unless
@@ -34,8 +35,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import limits
-from channels.guard import MessageGuard, clean_text
+from channels.guard import clean_text
 from channels.settings import from_env
+from channels.turn import Refused, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -103,24 +105,6 @@ class OriginCheck:
         return [f"{scheme}://{host.split(',')[0].strip()}".lower() for host in hosts if host]
 
 
-class RecordingOutput(SocketIOOutput):
-    """Rasa's socket.io output, noting each whole text sent (before Rasa splits
-    it into bubbles) so the guard can see the password warning."""
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
-        super().__init__(sio, bot_message_evt)
-        self.sent: List[str] = []
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        self.sent.append(text)
-        await super().send_text_message(recipient_id, text, **kwargs)
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        self.sent.append(text)
-        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
-
-
 def add_widget_routes(blueprint: Blueprint) -> None:
     """GET /chat/ (the demo page), /chat/widget.js, .css and the vendored client."""
     files = {path: ((WIDGET_DIR / name).read_bytes(), kind)
@@ -173,7 +157,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def __init__(self, cors_origins: Optional[List[str]] = None) -> None:
         super().__init__(session_persistence=True)
         self.cors_origins = cors_origins or []
-        self.guard = MessageGuard()
+        self.turns = Turns()
 
     def url_prefix(self) -> Text:
         # Rasa mounts the blueprint at urljoin("/webhooks/", url_prefix()), so an
@@ -219,24 +203,17 @@ class GuardedSocketIOInput(SocketIOInput):
                 logger.warning("Website chat: ignored a %s without the session_id "
                                "confirmed for this connection.", self.user_message_evt)
                 return
-            text = clean_text(data["message"]) if isinstance(data.get("message"), str) else ""
-            refusal = self.guard.refusal(session_id, text, state["address"])
-            if refusal:
-                await sio.emit(self.bot_message_evt, {"text": self.guard.reply(refusal)},
-                               room=sid, namespace=ns)
-                return
-            output = RecordingOutput(sio, self.bot_message_evt)
+            text = data["message"] if isinstance(data.get("message"), str) else ""
             try:
-                await on_new_message(UserMessage(
-                    self.guard.mask(session_id, text), output, session_id,
-                    input_channel=self.name()))
-            except Exception:  # the log has no message text
-                logger.exception("Could not handle a message from the website chat.")
-                if not output.sent:
-                    await sio.emit(self.bot_message_evt,
-                                   {"text": self.guard.reply("unavailable")},
-                                   room=sid, namespace=ns)
-            self.guard.remember(session_id, output.sent)
+                await self.turns.run(on_new_message, SocketIOOutput(sio, self.bot_message_evt),
+                                     sender=session_id, text=text, channel=self.name(),
+                                     address=state["address"])
+            except Refused as refused:
+                await sio.emit(self.bot_message_evt, {"text": self.turns.reply(refused.key)},
+                               room=sid, namespace=ns)
+            except TurnFailed:
+                await sio.emit(self.bot_message_evt, {"text": self.turns.reply("unavailable")},
+                               room=sid, namespace=ns)
 
         return chat
 

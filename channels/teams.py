@@ -14,7 +14,8 @@ buttons in a form Teams ignores. Here:
   user reads (not "/intent"), and the channel maps a clicked title back to its
   payload for Rasa (``OfferedButtons``);
 - @mentions are taken out of channel and group-chat messages;
-- every message passes the shared MessageGuard (channels/guard.py).
+- every message goes through the guarded turn every channel shares
+  (channels/turn.py).
 
 Rasa's sender id is a hash of the conversation id and the user id: one tracker
 per user per conversation (a 1:1 chat is one tracker; in a channel each user
@@ -42,9 +43,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import teams_auth
-from channels.guard import MessageGuard, clean_text
-from channels.idempotency import user_message
+from channels.guard import clean_text
 from channels.settings import from_env
+from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +63,15 @@ def error(status: int, message: str) -> HTTPResponse:
 
 
 def parse_activity(raw: bytes) -> Dict[str, Any]:
-    """The activity in a request body, or ValueError saying what is wrong."""
+    """The activity in a request body, or BadRequest saying what is wrong."""
     if len(raw) > MAX_ACTIVITY_BYTES:
-        raise ValueError(f"The body is larger than {MAX_ACTIVITY_BYTES} bytes.")
+        raise TooLarge(f"The body is larger than {MAX_ACTIVITY_BYTES} bytes.")
     try:
         activity = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError("The body is not valid UTF-8 JSON.")
+        raise BadRequest("The body is not valid UTF-8 JSON.")
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
-        raise ValueError("The body must be a Bot Framework activity (a JSON object with a type).")
+        raise BadRequest("The body must be a Bot Framework activity (a JSON object with a type).")
     if activity["type"] != "message":
         return activity
     for name, parent in (("serviceUrl", None), ("id", "conversation"), ("id", "from")):
@@ -78,9 +79,9 @@ def parse_activity(raw: bytes) -> Dict[str, Any]:
         if not isinstance(holder, dict) or not isinstance(holder.get(name), str) \
                 or not holder[name]:
             where = f"{parent}.{name}" if parent else name
-            raise ValueError(f"A message activity needs a string {where}.")
+            raise BadRequest(f"A message activity needs a string {where}.")
     if not isinstance(activity.get("text", ""), str):
-        raise ValueError("The activity's text must be a string.")
+        raise BadRequest("The activity's text must be a string.")
     return activity
 
 
@@ -148,10 +149,8 @@ class TeamsOutput(OutputChannel):
 
     def __init__(self, channel: "TeamsInput", activity: Dict[str, Any], sender: str) -> None:
         self.channel, self.activity, self.sender = channel, activity, sender
-        self.sent_texts: List[str] = []
 
     async def _send(self, text: str, attachments: Optional[List[Dict[str, Any]]] = None) -> None:
-        self.sent_texts.append(text)
         await self.channel.reply(self.activity, text, attachments)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -181,7 +180,7 @@ class TeamsInput(InputChannel):
     def __init__(self, settings: Optional[Dict[str, str]], answer_within: float = 10.0) -> None:
         self.settings = settings
         self.answer_within = answer_within
-        self.guard = MessageGuard()
+        self.turns = Turns()
         self.offered = OfferedButtons()
         self.session: Optional[aiohttp.ClientSession] = None
         self._background: Set[asyncio.Task] = set()
@@ -260,23 +259,19 @@ class TeamsInput(InputChannel):
     async def _handle(self, activity: Dict[str, Any],
                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         sender, text = sender_id(activity), user_text(activity)
-        refusal = self.guard.refusal(user_id(activity), text)
-        if refusal:
-            await self.reply(activity, self.guard.reply(refusal))
-            return
-        # A clicked button's title goes to Rasa as its payload; typed text is masked.
-        message = self.offered.payload(sender, text) or self.guard.mask(sender, text)
-        output = TeamsOutput(self, activity, sender)
+        # A clicked button's title goes to Rasa as its payload.
+        text = self.offered.payload(sender, text) or text
         try:
             # Microsoft sends an activity again when our 200 was slow or lost;
             # Rasa sends replies before it stores, so a stored one is dropped.
-            await on_new_message(user_message(message, output, sender, self.name(),
-                                              activity.get("id"), replay=False))
-        except Exception:  # the user gets a polite reply; the log has no message text
-            logger.exception("Teams channel: could not handle a message.")
-            if not output.sent_texts:
-                await self.reply(activity, self.guard.reply("unavailable"))
-        self.guard.remember(sender, output.sent_texts)
+            await self.turns.run(on_new_message, TeamsOutput(self, activity, sender),
+                                 sender=sender, text=text, channel=self.name(),
+                                 limit_key=user_id(activity), message_id=activity.get("id"),
+                                 replay=False)
+        except Refused as refused:
+            await self.reply(activity, self.turns.reply(refused.key))
+        except TurnFailed:
+            await self.reply(activity, self.turns.reply("unavailable"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("teams_webhook", __name__)
@@ -302,8 +297,8 @@ class TeamsInput(InputChannel):
             self._start()  # in case the server started before this blueprint was added
             try:
                 activity = parse_activity(request.body or b"")
-            except ValueError as problem:
-                return error(413 if "larger than" in str(problem) else 400, str(problem))
+            except BadRequest as problem:
+                return error(problem.status, str(problem))
             if not self.keys.ready:
                 return error(503, "The Teams channel cannot check tokens yet: "
                                   "Microsoft's signing keys are not loaded.")

@@ -1,5 +1,11 @@
 """Rasa NLU component: a message that discloses a password becomes `share_password`.
 
+The decision is made once, on the raw text, before the text is masked
+(channels/disclosure.py), and travels in the message's metadata under
+``privacy``; this component reads it there, so the warning never depends on
+what the masked text looks like. A message without that verdict (the HTTP
+API's parse endpoints) is judged here on its own text.
+
 It runs last in the pipeline, after the intent classifier and the
 FallbackClassifier, and overrides whatever they chose with the intent
 `share_password` at confidence 1.0, so that the dialogue always warns the user
@@ -22,6 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlp.privacy import PRIVACY_KEY
 from nlp.secrets import contains_secret
 
 SHARE_PASSWORD_INTENT = "share_password"
@@ -56,7 +63,7 @@ class SecretGuard(GraphComponent):
                 for entry in message.get(INTENT_RANKING_KEY) or []
                 if entry.get("name") != SHARE_PASSWORD_INTENT
             ]
-            if contains_secret(message.get(TEXT) or ""):
+            if self.disclosed(message):
                 guarded = {"name": SHARE_PASSWORD_INTENT, "confidence": 1.0}
                 message.set(INTENT, guarded, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [guarded] + ranking, add_to_output=True)
@@ -64,6 +71,13 @@ class SecretGuard(GraphComponent):
                 message.set(INTENT, self._next_choice(ranking), add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    @staticmethod
+    def disclosed(message: Message) -> bool:
+        verdict = (message.get("metadata") or {}).get(PRIVACY_KEY)
+        if isinstance(verdict, dict) and "disclosed" in verdict:
+            return bool(verdict["disclosed"])
+        return contains_secret(message.get(TEXT) or "")
 
     def _next_choice(self, ranking: List[Dict[str, Any]]) -> Dict[str, Any]:
         candidates = [entry for entry in ranking if entry.get("name") != FALLBACK_INTENT]

@@ -1,90 +1,560 @@
-"""Finds passwords, account secrets and security answers that a user types.
+"""Finds passwords, PINs, account secrets and security answers typed into a chat.
 
-Pure functions, no Rasa: the NLU component in nlp/secret_guard.py uses them to
-warn the user, and the privacy work reuses the spans to redact before storing.
-Written here rather than taken from a library because it has to tell
-"my password is expired" (a question) from "my password is Fluffy22" (a
-disclosure), which generic secret scanners (made for API keys) do not do.
+Pure functions, no Rasa. ``find_secrets`` is called once per message, on the
+raw text (channels/disclosure.py), and again at the persistence boundary
+(stores/tracker.py, the logs) as a safety net.
+
+It works the way people write in a chat, not the way secret scanners look for
+API keys:
+
+- **Context.** A message about logging in, passwords, PINs, account secrets or
+  security questions is *password context*; so is the message right after one
+  (``after_context``), because people send the password on its own next.
+- **Shape.** In context, any token that mixes letters with digits or symbols
+  ("Bluebell77x", "p@ssw0rd") is a candidate, wherever it stands. A single
+  token that mixes three kinds of character is one even without context.
+- **Assignment.** A value right after a keyword ("password is fluffy", "pin:
+  4821") or right before one ("fluffy is my password") is a candidate even
+  when it is an ordinary word, unless it is a word that makes the sentence a
+  question ("password is wrong").
+- **Security answers.** "maiden name is X", "first pet was X", "memorable word
+  X": the answer, one to three words.
+- **A lone word after context** that is rare in English (spaCy's lexeme
+  probabilities from spacy-lookups-data) is a candidate.
+- **Never**: email addresses, URLs, phone numbers (the helpdesk's included),
+  NHS numbers, ODS codes, postcodes, dates, times, shift patterns ("8-8"),
+  counts ("3 times"), phone-menu options, error codes and text-speak ("4got"). Those
+  spans are protected before any rule looks at the tokens.
+
+Written here rather than taken from a library: secret scanners (detect-secrets,
+trufflehog) look for keys and tokens by entropy, and PII libraries look for
+named entity types; neither tells "my password is expired" (a question) from
+"my password is Fluffy22" (a disclosure), nor follows a chat from one message
+to the next.
 """
+import gzip
+import json
 import re
-from typing import List, Tuple
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, List, Optional, Tuple
 
+Span = Tuple[int, int]
+
+# --- what a message about passwords looks like ------------------------------
+
+# "password" as people type it: pasword, passwrd, psswrd, pword, p/w, pw, pass...
+_PASSWORD = (
+    r"(?:p[a@]?s{1,2}(?:w[aou]?r?[dt]|word|wurd|ward|wrd|wod|wd|w0rd)s?|passwords?|pass|pw(?:d|rd|ord)?|"
+    r"p/w|pword|passcod?e?|pass\s?code|pass\s?phrase|pin(?:\s?(?:number|no\.?|code))?)"
+)
 _KEYWORD = (
-    r"(?:pass\s?words?|passwd|pwd|pw|pass\s?code|pin(?:\s+number)?|"
-    r"(?:account\s+)?secret|security\s+(?:answers?|question\s+answers?)|"
-    r"memorable\s+(?:word|answer))"
+    rf"(?:{_PASSWORD}|(?:nhs\s?mail\s+|account\s+|acc\s+|my\s+)?secr[ei]t(?:\s+(?:word|answer|phrase|thing))?|"
+    r"memorable\s+(?:word|answer|place|name|date|info(?:rmation)?)|"
+    r"security\s+(?:answers?|words?|question\s+answers?|code))"
 )
-_CANDIDATE = r"[\"'“‘]?(?P<secret>[^\s\"'”’]+)[\"'”’]?"
-
-# "password is X", "password: X", "pw = X", "my secret was X", "password's X"
-_ASSIGNED = re.compile(
-    rf"\b{_KEYWORD}(?:'s|\s+(?:is|was|are|were)(?:\s+now|\s+currently|\s+still)?|\s*[:=]|\s+-)\s*{_CANDIDATE}",
-    re.IGNORECASE,
-)
-# "tried the password Summer2024! and it failed": a password-like token
-# (letters mixed with digits or symbols) within three words of the keyword.
-_NEAR = re.compile(
-    rf"\b{_KEYWORD}(?:\s+\S+){{0,3}}?\s+[\"'“‘]?(?P<secret>(?=\S*[A-Za-z])(?=\S*[\d!£$%^&*#@?~])[^\s\"'”’]{{6,64}})",
+_CONTEXT = re.compile(
+    rf"\b(?:{_PASSWORD}|log\s?-?\s?in|logg?ing\s+in|log\s?on|logon|login|"
+    r"sign\s?-?\s?in|signin|sign\s+on|lock(?:ed)?\s*out|locked|credentials|secret|"
+    r"security\s+(?:questions?|answers?|words?|details?)|memorable|maiden|pet'?s?|"
+    r"first\s+(?:school|car|pet|job|street)|typed|typing|type\s+in|put(?:ting)?\s+in|entered|"
+    r"entering|keeps?\s+saying|says\s+(?:wrong|incorrect|invalid)|incorrect|unlock|"
+    r"(?:changed|set|made|reset|chose|picked)\s+it|new\s+one|temp(?:orary)?(?:\s+one)?|"
+    r"gave\s+me|long\s+enough|too\s+(?:easy|short|weak)|accepted|maden|frst|fav)\b",
     re.IGNORECASE,
 )
 
-# Words that follow "password is" in a question, not a disclosure.
-_NOT_A_SECRET = frozenset(
+# Words that follow "password is" in a question or a complaint, not a value.
+_NOT_A_VALUE = frozenset(
     """
-    a about accepted also always an and any asking being blank blocked broken
-    but case changed coming correct currently definitely different disabled done
-    due empty expire expired expires expiring failing for forgotten forgot going
-    gone hidden how in incorrect invalid it just locked long lost mine my needed
-    needs never new no not now nt n't of old on out really rejected required
-    reset right same saved set short showing so still strong stuck that the
-    there this to too unknown up valid very weak what wrong working your
+    a about accepted actually again all also always an and any anything anymore are as
+    asking at bad being blank blocked broken but by can cant can't case changed coming
+    correct could currently definitely did didnt didn't different disabled do does doesnt
+    doesn't done due empty else even ever every expire expired expires expiring failing
+    fine for forgotten forgot from gone good got had has hasnt hasn't have he her here
+    hidden his how i if ill i'll im i'm in incorrect invalid is isnt isn't it its it's
+    just know last like locked long lost me meant mine must my need needed needs never new
+    no none nope not nothing now nt n't of off oh ok okay old on one only or our out over
+    please probably really rejected required reset right same saved say saying says set
+    she short should showing simple so some something sorry still strong stuck such sure
+    than that thats that's the their them then there these they thing this those to too
+    tried try trying uh um unknown up us valid very wasnt wasn't was we weak were what
+    whats what's when where which while who why will with without wont won't working
+    would wrong yes yet you your yours question questions answer answers spelling
+    spelt spelled written more less longer shorter letters characters case capital
+    sensitive dont didnt cant wont isnt doesnt wasnt havent hasnt aint im ive born
+    asked told called named same both either neither
+    change changing update updating mean same wrong right ok
+    """.split()
+)
+# Filler around a lone value sent after context ("its X i think", "X?").
+_FILLER = frozenset(
+    """
+    its it's it is was i think maybe prob probably tried try the password pw pwd
+    pin code answer my mine that thats that's one new old just typed used using put in
+    and it says said wrong ok so um
+    """.split()
+)
+# Ordinary replies and chat words that are never taken for a lone password.
+_REPLIES = frozenset(
+    """
+    ok okay okey k kk thanks thank thankyou thx ta cheers sorry yes yeah yep yea yup no
+    nope nah help hello hi hey hiya bye done right sure fine great oops what why how when
+    where who which again still locked please pls plz tablet phone laptop computer pc
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
+    yesterday morning night later now pharmacy chemist gp hospice nursing care home
+    manager admin carer nurse staff outlook portal nhsmail nhs email mailbox shared
+    helpdesk reset unlock forgot forgotten expired password pw pwd pin nothing none
+    nevermind whatever lol haha urgent asap soon dont didnt cant wont isnt doesnt
+    havent hasnt wasnt arent couldnt shouldnt wouldnt aint im ive ill id youre thats
+    whats theres nope nah yh ye ya hmm hm erm both either neither all some skip skipped pass passed next back
+    nhsmail nhsmal outlook authenticator ods dspt mfa lhs portal helpdesk
+    """.split()
+)
+# Text-speak and tech words that mix letters with digits or symbols.
+_ALLOWED_MIXED = re.compile(
+    r"(?:4got(?:ten)?|4get|2day|2moro|2morrow|2nite|2night|gr8|l8r|l8|b4|4u|2u|m8|w8|str8|"
+    r"any1|some1|sum1|no1|ne1|every1|2fa|mfa|o365|m365|office365|365|24/7|24hrs?|24h|"
+    r"4g|5g|3g|wi-?fi|covid-?19|a&e|b&b|q&a|p/w|w/e|w/c|a/l|n/a|i\.e\.?|e\.g\.?|etc\.?|"
+    r"nhs111|111|999|1st|2nd|3rd|\d+th|mp3|mp4|pdf|jpg|png|"
+    r"(?:iphone|ipad|galaxy|pixel|samsung|android|ios|windows|win|office|outlook|chrome|"
+    r"edge|teams|covid|gen|v)\d{1,3}[a-z]?)",
+    re.IGNORECASE,
+)
+
+# --- spans that are never a secret -------------------------------------------
+
+_PROTECTED = re.compile(
+    "|".join([
+        r"\[[a-z ]+ removed\]",                                   # already masked
+        r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",                          # email
+        r"(?:https?://|www\.)\S+",                                 # URL
+        r"\b[\w-]+(?:\.[\w-]+)*\.(?:nhs\.net|nhs\.uk|co\.uk|org\.uk|gov\.uk|ac\.uk|com|org|"
+        r"net|uk|io)\b(?:/\S*)?",                                  # bare domain
+        r"(?:\+44\s?\(?0?\)?\s?|\(?\b0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b",  # UK phone
+        r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",                        # NHS number (any 10 digits)
+        r"\b[Vv](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4}\b|\bV[A-Z0-9]{4}\b",  # ODS code
+        r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}\b",         # postcode
+        r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",               # dates, 8-8, 7.30
+        r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\s?(?:-|–|to|till|til)\s?"
+        r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\b",             # shifts, 7am-7pm
+        r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b",  # times
+        r"\b\d+\s?(?:x|times?|tries|attempts|goes|hrs?|hours?|mins?|minutes?|secs?|days?|"
+        r"wks?|weeks?|months?|yrs?|years?|chars?|characters?|digits?|letters?|%|k|gb|mb|"
+        r"st|nd|rd|th|p|am|pm)\b",                                  # counts
+        r"[£$€]\s?\d[\d,.]*",                                      # money
+        r"\b(?:option|press|opt|room|rm|bed|flat|unit|ext|extension|floor|ref|reference|"
+        r"ticket|incident|case|id|version|ver|build|step|page|line|error|err|invoice|po|"
+        r"order|employee|staff|smartcard|card|practice|org|ods|location|request|"
+        r"correlation|tracking|member|payroll|username|user\s?name|user\s?id|login\s+name|"
+        r"wifi|wi-fi|network|ssid|router)\b"
+        r"(?:\s+(?:no\.?|number|num|nos?|id|code|ref|message|is|was|:|#))*\s*[#:]?\s*"
+        r"[A-Za-z-]*\d[\w-]*",                                    # labelled codes
+        r"\b(?:error|code|ods|org)\s+(?:code\s+)?(?:for\s+\w+(?:\s+\w+)?\s+)?(?:is\s+)?"
+        r"[A-Z0-9-]*\d[A-Z0-9-]*\b",                             # "ODS code for head office is 8KL43"
+        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b",                       # Microsoft error codes
+    ]),
+    re.IGNORECASE,
+)
+
+# --- the rules ----------------------------------------------------------------
+
+_OPEN_QUOTES = "\"'“‘`«("
+_CLOSE_PUNCT = "\"'”’`»).,;:"
+_TOKEN = re.compile(r"\S+")
+
+_ASSIGNED = re.compile(
+    rf"\b{_KEYWORD}(?:,?\s+(?:is|was|are|were|=|:|-|–|would\s+be|will\s+be|should\s+be|"
+    rf"which\s+is|which\s+was|that\s+is|thats|that's)"
+    rf"(?:\s+(?:now|currently|still|just|probably|prob|def|definitely|actually))?\s+"
+    rf"|['’]s\s+|\s*[:=]\s*|\s+[-–]\s+)(?P<value>\S+)",
+    re.IGNORECASE,
+)
+# The value before the keyword: "fluffy is my password", "X thats the pwd".
+_ASSIGNED_BEFORE = re.compile(
+    rf"(?P<value>\S+)\s*(?:-|–|,)?\s+(?:is|was|=|thats|that's|that’s|that\s+is|it's|its|"
+    rf"being|as)\s+(?:my|the|our|me|mine|her|his)?\s*(?:new|old|current|actual|usual|normal|"
+    rf"nhs|nhsmail|nhs\s+mail|email|account)?\s*{_KEYWORD}\b",
+    re.IGNORECASE,
+)
+# What a security question asks about: "maiden name", "first pet", "memorable place".
+_SECURITY_NOUN = (
+    r"(?:m(?:ai|a|ia)d[ea]?n\s+name(?:\s+of\s+my\s+\w+)?|(?:first|frst|1st|childhood|old)\s+(?:pet|dog|cat|school|car|job|"
+    r"teacher|street|house|boss|love|address|best\s+friend)(?:'?s)?(?:\s+name)?|pets?'?\s+name|"
+    r"place\s+of\s+birth|birth\s?place|(?:town|city|place)\s+(?:i\s+was\s+)?born(?:\s+in)?|"
+    r"(?:town|city|place)\s+where\s+\w+(?:\s+\w+){0,3}|where\s+(?:was\s+i|i\s+was)\s+born|"
+    r"born\s+in|(?:favou?rite|fav|fave)\s+\w+(?:\s+(?:name|team|film|book|colour|color|food|"
+    r"place|band|song|player))?|memorable\s+(?:word|place|name|date|answer|info(?:rmation)?)|"
+    r"secret\s+(?:word|answer|phrase)|security\s+(?:answer|word)s?|"
+    r"(?:mums?|mothers?|mam|moms?|dads?|fathers?)(?:'?s)?\s+(?:middle\s+)?name|"
+    r"grew\s+up\s+(?:on|in)|childhood\s+\w+(?:\s+\w+)?|"
+    r"answer\s+(?:to|for)\s+(?:the\s+|my\s+)?(?:security\s+)?question|"
+    r"(?:pet|school|car|film|book|colour|color|team|town|city)\s+question(?:\s+answer)?|"
+    r"(?:mums?|mothers?|dads?|fathers?|grans?|nans?)(?:'?s)?\s+(?:middle\s+)?name)"
+)
+_SECURITY_CONTEXT = re.compile(rf"\b(?:{_SECURITY_NOUN}|security\s+questions?|"
+                               r"account\s+secret|secret|memorable)\b", re.IGNORECASE)
+# "maiden name is X", "first school i went to was X", "first pet: X", "favourite food i put X".
+_SECURITY_TRIGGER = re.compile(
+    rf"\b(?P<noun>{_SECURITY_NOUN})(?:\s+(?:answer|one))?['\"’”]?"
+    r"(?P<link>,?\s*[—–-]?\s*(?:that'?s|thats|which\s+is|which\s+was|it'?s|its|the\s+answer\s+is|"
+    r"answer\s+is|i\s+put|i\s+wrote|i\s+said|i\s+used)|(?:\s+(?!is\b|was\b)\w+){0,4}?\s+(?:is|was|are|were|would\s+be|will\s+be|"
+    r"should\s+be|i\s+put|i\s+said|i\s+used|i\s+chose|i\s+wrote)"
+    r"|\s*[?:=-]+\s*(?:it'?s|its|it\s+is|is|was)?|\s+(?:it'?s|its|it\s+is|=|-|–)|"
+    r"\s+(?:answer|answer\s+is|i\s+put|i\s+said|i\s+used|i\s+chose)|)"
+    r"(?:\s+(?:probably|prob|def|definitely|actually|just))?\s*",
+    re.IGNORECASE,
+)
+# The answer before the question: "Patel is my mums maiden name", "i said Manila for the
+# place of birth question".
+_SECURITY_BEFORE = re.compile(
+    rf"(?P<value>[^\s,]+(?:\s+[A-Z][^\s,]*)?)\s+(?:is|was|=|-)\s+(?:my|the|our)\s+"
+    rf"(?:\w+\s+)?{_SECURITY_NOUN}|"
+    rf"\b(?:i\s+said|i\s+put|i\s+wrote|answered)\s+(?P<value2>[^\s,]+(?:\s+[A-Z][^\s,]*)?)\s+"
+    rf"(?:for|as)\s+(?:the|my)\s+(?:\w+\s+)?{_SECURITY_NOUN}",
+    re.IGNORECASE,
+)
+# In a message about security questions: "a dog called Rex", "its Desmond",
+# "The Hobbit is what i put", "the answer is X".
+_SECURITY_EXTRA = re.compile(
+    r"\b(?:called|named|it'?s|its|that'?s|thats|which\s+is)\s+(?P<value>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?P<value2>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s+(?:is\s+what\s+i|so\s+that'?s\s+what\s+i|"
+    r"thats\s+what\s+i)\s+(?:put|used|wrote|said)|"
+    r"\banswer\s+(?:is|was|=|:)\s+(?P<value3>[^\s,.]+(?:\s+[A-Z][^\s,.]*)?)",
+)
+# Single letters of the account secret: "first is P, third is N", "i said R, B and T".
+_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?![\w'’])(?:\s*(?:,|and|&|then)\s*(?<![\w'’])[A-Za-z]"
+                      r"(?![\w'’]))+|\b(?:is|=)\s+(?P<one>[A-Z])\b")
+_LETTERS_CONTEXT = re.compile(r"\b(?:secret|letters?|characters?|chars?)\b", re.IGNORECASE)
+_ANSWER_SKIP = frozenset("a an the my our called named its it's is was".split())
+_ANSWER_STOP = frozenset(
+    """
+    with from thats that's because""".split() + """
+    and but so or i it if because coz cos cause which that then when they he she we you
+    is was are were and, lol x xx please pls can could how what why who do does did
+    for on in at to with not question questions answer answers
     """.split()
 )
 
+# A PIN: digits within a few words of "pin", "passcode" or an unlock code.
+_PIN = re.compile(
+    r"\b(?:pin|pins|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|phone|tablet|laptop|keypad)\s+code|"
+    r"code\s+to\s+(?:unlock|open|get\s+in))\b"
+    r"(?P<gap>(?:[\s,:=.-]+(?!\d)(?!(?:zero|one|two|three|four|five|six|seven|eight|nine)\b)"
+    r"[\w'’.]+){0,10}?)[\s,:=.-]+"
+    r"(?P<value>\d{4,8}|\d{2,3}(?:\s\d{2,3}){1,3}|(?:zero|one|two|three|four|five|six|seven|eight|"
+    r"nine|oh)(?:[\s,-]+(?:zero|one|two|three|four|five|six|seven|eight|nine|oh)){3,7})(?![\d/.:])",
+    re.IGNORECASE,
+)
+_PIN_NOT = re.compile(r"\b(?:in|since|from|year|until|till|by|on|at|of)\s*$", re.IGNORECASE)
+# Setting or typing a value: "set it to X", "i went with X", "i put X", "chose X".
+_SET_VALUE = re.compile(
+    r"\b(?:set(?:\s+(?:it|mine|my\s+\w+(?:\s+\w+)?))?\s+(?:to|as)|changed\s+(?:it\s+)?to|"
+    r"made\s+(?:it|mine|the\s+\w+(?:\s+\w+)?)|went\s+with|chose|picked|i\s+put|put\s+in|"
+    r"typed(?:\s+in)?|entered|using|used|tried|gave\s+me|is\s+now|now\s+is|"
+    r"mine\s+is|it'?s|its|it\s+is|was|is)\s+['\"“‘]?(?P<value>[^\s'\"”’]+)",
+    re.IGNORECASE,
+)
 
-def _is_secret_word(word: str) -> bool:
-    bare = word.strip(".,!?;)(").lower()
-    if not bare or bare in _NOT_A_SECRET:
-        return False
-    if "@" in bare or "://" in bare or bare.startswith("www"):
-        return False
-    if bare.isalpha() and (bare.endswith("ing") or bare.endswith("ed")) and len(bare) > 5:
-        return False  # "password is expiring", "password was changed"
-    return True
+_UNDERSCORED = re.compile(r"\b[A-Z]+(?:_[A-Z0-9]+)+\b")
+_EXPLICIT_SET = re.compile(r"(?:set|changed|made|went|chose|picked)\b", re.IGNORECASE)
+_KEYWORD_WORD = re.compile(rf"{_PASSWORD}|\w*(?:word|secret|phrase)\w*", re.IGNORECASE)
+
+LEXEME_PROB = "en_lexeme_prob.json.gz"
+# A word this rare in English (log probability from spaCy's tables) is unusual
+# enough to be taken for a password when it is sent on its own after context.
+RARE_WORD_LOGPROB = -15.5
 
 
-def _mixes_letters_and_others(word: str) -> bool:
-    """Letters with digits or symbols inside: "Summer2024!", not "sensitive?"."""
-    bare = word.rstrip(".,!?;:)")
-    return any(c.isalpha() for c in bare) and any(not c.isalpha() for c in bare)
+@dataclass(frozen=True)
+class Finding:
+    """What a message discloses: the secrets' character spans, and whether the
+    message is password context (so that the next one is read in context)."""
+
+    spans: Tuple[Span, ...]
+    context: str  # "password", "security" or ""
+
+    @property
+    def disclosed(self) -> bool:
+        return bool(self.spans)
 
 
-def secret_spans(text: str) -> List[Tuple[int, int]]:
-    """Character spans of every password-like value disclosed in ``text``."""
-    spans = []
-    for match in _ASSIGNED.finditer(text or ""):
-        if _is_secret_word(match.group("secret")):
-            spans.append(match.span("secret"))
-    for match in _NEAR.finditer(text or ""):
-        word = match.group("secret")
-        if _is_secret_word(word) and _mixes_letters_and_others(word):
-            spans.append(match.span("secret"))
-    return sorted({_without_trailing_punctuation(text, span) for span in spans})
+def is_password_context(text: str) -> bool:
+    """Is the message about logging in, passwords, PINs or security questions?"""
+    return bool(_CONTEXT.search(text or ""))
 
 
-def _without_trailing_punctuation(text: str, span: Tuple[int, int]) -> Tuple[int, int]:
-    start, end = span
-    while end - start > 1 and text[end - 1] in ".,;:)":
+# Codes, not passwords: upper-case letters with digits and dashes ("INC0012345",
+# "CAS-48213-X9Q2"), or hexadecimal ids ("3f2a9c1e-88b4-...", "a1b2c3d4").
+_CODE = re.compile(r"(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
+                   r"(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]+)*")
+_TOKEN_EDGE = set(_OPEN_QUOTES_EDGE := "\"'“‘`«([<")
+
+
+def _at_token_edges(text: str, start: int, end: int) -> bool:
+    """Does the match cover whole tokens? ("Lp29Xz" inside "Tq7#Lp29Xz" is no
+    postcode.)"""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return ((before.isspace() or before in _TOKEN_EDGE)
+            and (after.isspace() or after in "\"'”’`»)]>.,;:!?"))
+
+
+def _protected(text: str, codes: bool = True) -> List[Span]:
+    """Spans no rule may flag. ``codes``: unlabelled upper-case codes too
+    (not in a message about passwords, where "SUNNYSIDE55" is one)."""
+    spans = [m.span() for m in _PROTECTED.finditer(text) if _at_token_edges(text, *m.span())]
+    for match in _TOKEN.finditer(text) if codes else ():
+        start, end = _core(text, *match.span())
+        if _CODE.fullmatch(text[start:end].rstrip("!?")):
+            spans.append((start, end))
+    return spans
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def _core(text: str, start: int, end: int) -> Span:
+    """A token's span without the quotes and sentence punctuation around it.
+    A trailing ! or ? stays: it may be part of the password."""
+    while start < end and text[start] in _OPEN_QUOTES:
+        start += 1
+    while end > start and text[end - 1] in _CLOSE_PUNCT:
         end -= 1
     return start, end
 
 
-def contains_secret(text: str) -> bool:
-    return bool(secret_spans(text))
+def _bare(word: str) -> str:
+    return word.strip(_OPEN_QUOTES + _CLOSE_PUNCT + "!?").lower()
 
 
-def redact(text: str, mask: str = "[redacted]") -> str:
+def _kinds(word: str) -> int:
+    """How many kinds of character: lower, upper, digit, symbol."""
+    return sum((any(c.islower() for c in word), any(c.isupper() for c in word),
+                any(c.isdigit() for c in word),
+                any(not c.isalnum() for c in word)))
+
+
+def is_secret_shaped(word: str) -> bool:
+    """Letters mixed with digits or symbols inside: "Summer2024!", "p@ss",
+    not "isn't", "self-service", "4got" or "sensitive?"."""
+    bare = word.strip(_OPEN_QUOTES).rstrip(_CLOSE_PUNCT + "!?")
+    if len(bare) < 4 or _ALLOWED_MIXED.fullmatch(bare):
+        return False
+    inner = re.sub(r"(?<=[A-Za-z])['’/-](?=[A-Za-z])", "", bare)
+    has_alpha = any(c.isalpha() for c in inner)
+    has_other = any(c.isdigit() or not c.isalnum() for c in inner)
+    return has_alpha and has_other
+
+
+def _long_rare(word: str) -> bool:
+    """A message of one long word no dictionary has: "correcthorsebatterystaple"."""
+    bare = _bare(word)
+    return bare.isalpha() and len(bare) >= 12 and is_rare_word(bare)
+
+
+def _passphrase(text: str, start: int, end: int) -> Span:
+    """A value of ordinary words runs on: "password is three blind mice 1984"."""
+    if not text[start:end].isalpha() or not text[start:end].islower():
+        return start, end
+    for match in _TOKEN.finditer(text, end):
+        bare = _bare(match.group())
+        if not bare or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or not (
+                bare.isalpha() or bare.isdigit()) or match.start() - end > 1:
+            break
+        end = _core(text, *match.span())[1]
+        if match.group()[-1:] in ",.;!?":
+            break
+    return start, end
+
+
+def _long(word: str) -> bool:
+    """Long enough to be a password wherever it stands ("Chelsea2024!")."""
+    return len(word.strip(_OPEN_QUOTES).rstrip(_CLOSE_PUNCT)) >= 6
+
+
+def _looks_random(word: str) -> bool:
+    """A lone token that no sentence explains: long and of three kinds of
+    character ("Kx93!pLm", "Tulip99!x")."""
+    bare = word.rstrip(".")
+    return len(bare) >= 6 and is_secret_shaped(bare) and _kinds(bare) >= 3
+
+
+@lru_cache(maxsize=1)
+def _lexeme_logprob() -> dict:
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / LEXEME_PROB
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        table = json.load(handle)
+    # Only the common words are kept: a word missing is a rare one.
+    return {word: p for word, p in table.items() if p > RARE_WORD_LOGPROB}
+
+
+def is_rare_word(word: str) -> bool:
+    bare = _bare(word)
+    return (bare.isalpha() and len(bare) >= 4 and bare not in _REPLIES
+            and bare not in _lexeme_logprob())
+
+
+def _is_value(word: str) -> bool:
+    """Could ``word``, right after "password is", be the password itself?"""
+    bare = _bare(word)
+    if not bare or bare in _NOT_A_VALUE or bare in _REPLIES:
+        return False
+    if bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed")):
+        return False  # "password is expiring", "was changed"
+    if bare.isdigit():
+        return 4 <= len(bare) <= 8  # a PIN, not "3"
+    return True
+
+
+def _answer_span(text: str, start: int) -> Optional[Span]:
+    """The one to three words of a security answer that starts at ``start``."""
+    words = [m for m in _TOKEN.finditer(text, start)][:6]
+    kept: List["re.Match"] = []
+    for match in words:
+        bare = _bare(match.group())
+        if not kept and bare in _ANSWER_SKIP and not (match.group()[:1].isupper()
+                                                       and bare in ("the",)):
+            continue
+        if not bare or bare in _ANSWER_STOP or (kept and match.group()[:1].islower()
+                                                and not kept[0].group()[:1].islower()):
+            break
+        kept.append(match)
+        if len(kept) == 3 or match.group()[-1:] in ",.;!?":
+            break
+    if not kept or _bare(kept[0].group()) in _NOT_A_VALUE:
+        return None
+    return _core(text, kept[0].start(), kept[-1].end())
+
+
+def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> Finding:
+    """Every secret disclosed in ``text``.
+
+    ``anywhere``: a long token of letters mixed with digits or symbols is a
+    candidate even outside password context. Log lines pass False: they are
+    full of identifiers ("rasa.core.processor", "TEAMS_APP_ID") and hold only
+    masked user text.
+
+    ``after_context``: the previous message's context ("password" or
+    "security", from ``Finding.context``), or "" when it had none. After
+    context, a lone rare word or a PIN is a secret; after a security
+    question, so is a short answer of ordinary words.
+    """
+    text = text or ""
+    after = "security" if after_context == "security" else ("password" if after_context else "")
+    own = context_of(text)
+    context = own or after
+    protected = _protected(text, codes=not context or bool(_UNDERSCORED.search(text)))
+    spans: List[Span] = []
+
+    def add(span: Optional[Span], check: bool = True) -> None:
+        if span and span[1] > span[0] and not (check and _overlaps(span, protected)):
+            spans.append(span)
+
+    for pattern in (_ASSIGNED, _ASSIGNED_BEFORE):
+        for match in pattern.finditer(text):
+            if _is_value(match.group("value")):
+                add(_passphrase(text, *_core(text, *match.span("value"))))
+    # Security answers may be dates or places: no protected span applies.
+    for match in _SECURITY_TRIGGER.finditer(text):
+        direct = not match.group("link").strip()
+        span = _answer_span(text, match.end())
+        if span is None and not direct:  # "born in Krakow so thats what i put"
+            span, direct = _answer_span(text, match.end("noun")), True
+        if span and (not direct or text[span[0]].isupper() or is_rare_word(text[span[0]:span[1]])):
+            add(span, check=False)
+    for match in _SECURITY_BEFORE.finditer(text):
+        group = "value" if match.group("value") else "value2"
+        if _is_value(match.group(group).split()[0]):
+            add(_core(text, *match.span(group)), check=False)
+    if context == "security":
+        for match in _SECURITY_EXTRA.finditer(text):
+            group = next(g for g in ("value", "value2", "value3") if match.group(g))
+            if _is_value(match.group(group).split()[0]):
+                add(_core(text, *match.span(group)), check=False)
+    if _LETTERS_CONTEXT.search(text):
+        for match in _LETTERS.finditer(text):
+            group = "one" if match.group("one") else 0
+            add(match.span(group), check=False)
+    for match in _PIN.finditer(text):
+        if not _PIN_NOT.search(match.group("gap") or ""):
+            add(match.span("value"), check=False)  # digits: protected patterns don't apply
+    if re.search(rf"\b{_KEYWORD}\b", text, re.IGNORECASE):
+        for match in _SET_VALUE.finditer(text):
+            value = match.group("value")
+            explicit = _EXPLICIT_SET.match(match.group())
+            if is_rare_word(value) or (explicit and _is_value(value) and len(_bare(value)) >= 7):
+                add(_core(text, *match.span("value")))
+        for match in _TOKEN.finditer(text):
+            bare = _bare(match.group())
+            if len(bare) >= 10 and is_rare_word(match.group()) and not _KEYWORD_WORD.fullmatch(bare):
+                add(_core(text, *match.span()))
+        if _PIN.search(text):  # "pin was 2468 then i changed it to 8642"
+            for match in _SET_VALUE.finditer(text):
+                if re.fullmatch(r"\d{4,8}", _bare(match.group("value"))):
+                    add(match.span("value"), check=False)
+
+    tokens = list(_TOKEN.finditer(text))
+    for match in tokens:
+        word = match.group()
+        if is_secret_shaped(word) and (context or (anywhere and _long(word))):
+            add(_core(text, *match.span()))
+        elif anywhere and len(tokens) == 1 and (_looks_random(word) or _long_rare(word)):
+            add(_core(text, *match.span()))
+
+    if after:
+        meaningful = [m for m in tokens if _bare(m.group()) not in _FILLER]
+        if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
+            answer = after == "security" and not any(
+                _bare(m.group()) in _REPLIES or _bare(m.group()) in _NOT_A_VALUE
+                for m in meaningful)
+            if answer:
+                add(_core(text, meaningful[0].start(), meaningful[-1].end()))
+            for match in meaningful:
+                bare = _bare(match.group())
+                if is_rare_word(match.group()) or (bare.isdigit() and 4 <= len(bare) <= 8):
+                    add(_core(text, *match.span()))
+        # A short reply after context that holds a secret is all secret
+        # ("daffodils and tulips", "its Bluebell77x").
+        if spans and len(tokens) <= 5 and not any(_bare(m.group()) in _REPLIES for m in tokens):
+            add(_core(text, tokens[0].start(), tokens[-1].end()))
+
+    return Finding(tuple(_merge(spans)), context)
+
+
+def context_of(text: str) -> str:
+    """"security" for a message about security questions or the account
+    secret, "password" for one about logging in or passwords, else ""."""
+    if _SECURITY_CONTEXT.search(text or ""):
+        return "security"
+    return "password" if is_password_context(text) else ""
+
+
+def _merge(spans: List[Span]) -> List[Span]:
+    merged: List[Span] = []
+    for start, end in sorted(set(spans)):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def secret_spans(text: str, after_context: str = "") -> List[Span]:
+    """Character spans of every secret disclosed in ``text``."""
+    return list(find_secrets(text, after_context).spans)
+
+
+def contains_secret(text: str, after_context: str = "") -> bool:
+    return find_secrets(text, after_context).disclosed
+
+
+def redact(text: str, mask: str = "[redacted]", after_context: str = "") -> str:
     """``text`` with every disclosed secret replaced by ``mask``."""
-    for start, end in reversed(secret_spans(text)):
+    for start, end in reversed(secret_spans(text, after_context)):
         text = text[:start] + mask + text[end:]
     return text

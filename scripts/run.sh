@@ -65,7 +65,19 @@ for _ in $(seq 1 60); do
 done
 
 if [ "${SHELL_MODE:-}" = 1 ]; then
-  "$BIN/rasa" shell -m models/nhsmail.tar.gz --endpoints "$ENDPOINTS" --port "$RASA_PORT"
+  # The same server as `make run`, quietly in the background, and a console
+  # that talks to its REST channel (scripts/shell.py says why).
+  echo "Starting the assistant (log: var/shell-rasa.log)..."
+  "$BIN/rasa" run -m models/nhsmail.tar.gz -i 127.0.0.1 --port "$RASA_PORT" \
+    --credentials credentials.yml --endpoints "$ENDPOINTS" "${extra[@]}" > var/shell-rasa.log 2>&1 &
+  rasa_pid=$!
+  trap 'kill "$rasa_pid" 2>/dev/null || true; wait "$rasa_pid" 2>/dev/null || true; stop' EXIT
+  for _ in $(seq 1 240); do
+    "$BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$RASA_PORT/webhooks/rest/', timeout=1)" 2>/dev/null && break
+    kill -0 "$rasa_pid" 2>/dev/null || { echo "The assistant did not start: see var/shell-rasa.log." >&2; exit 1; }
+    sleep 0.5
+  done
+  "$BIN/python" scripts/shell.py --url "http://127.0.0.1:$RASA_PORT"
   exit
 fi
 

@@ -14,16 +14,20 @@ PostgreSQL:
   ("unavailable") and the conversation stays whole in the database;
 - publishes after storing: events go to the event broker only once they are
   committed (Rasa publishes first, then writes), so a refused turn sends no
-  analytics event and a retried write never sends one twice.
+  analytics event and a retried write never sends one twice;
+- masks at the boundary: every user event's text, and the parse data's copy
+  of it, is masked (nlp/privacy.py) in the context of the conversation before
+  it is written or published. Messages are masked inside Rasa already
+  (channels/disclosure.py); this covers whatever reaches the store another
+  way, such as events posted to the HTTP API.
 
 endpoints.cluster.yml: ``tracker_store: type: stores.tracker.StrictSQLTrackerStore``.
 """
 import asyncio
-import itertools
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, List, Optional, Text, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -35,6 +39,8 @@ from rasa.core.tracker_store import (
 )
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlp.privacy import latest_exchange, mask_new_events
 
 logger = logging.getLogger(__name__)
 
@@ -153,24 +159,31 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         return await self._retrying("read", read_latest_session)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores the new events, then publishes exactly those to the broker."""
-        async def write() -> List:
+        """Stores the new events, masked, then publishes exactly those to the broker."""
+        async def write() -> List[Dict[str, Any]]:
             return self._store_new_events(tracker)
 
         new_events = await self._retrying("write", write)
         if self.event_broker is not None and new_events:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
-    def _store_new_events(self, tracker: DialogueStateTracker) -> List:
+    async def _stream_new_events(self, event_broker: Any, new_events: List[Dict[str, Any]],
+                                 sender_id: Text) -> None:
+        """Publishes the stored (masked) event dicts, not the tracker's events."""
+        for data in new_events:
+            event_broker.publish({"sender_id": sender_id, **data})
+
+    def _store_new_events(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
         """Stores the events not stored yet (Rasa's rule: those after the
-        count already stored for the latest session), in one transaction."""
+        count already stored for the latest session), masked, in one transaction."""
         with self.engine.begin() as connection:
             stored = connection.execute(self._latest_session_count,
                                         {"sender_id": tracker.sender_id}).scalar()
-            events = list(itertools.islice(tracker.events, stored, None))
+            events = list(tracker.events)
+            masked = mask_new_events((event.as_dict() for event in events[stored:]),
+                                     latest_exchange(events[:stored]))
             rows = []
-            for event in events:
-                data = event.as_dict()
+            for event, data in zip(events[stored:], masked):
                 rows.append({
                     "sender_id": tracker.sender_id,
                     "type_name": event.type_name,
@@ -181,7 +194,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 })
             if rows:
                 connection.execute(self._insert_event, rows)
-        return events
+        return masked
 
     def ping(self) -> None:
         """Raises if the database cannot answer a trivial query now."""

@@ -332,7 +332,7 @@ def test_a_turn_that_fails_is_apologised_for_and_the_webhook_still_answers_200(c
 
     status, posts = asyncio.run(scenario())
     assert status == 200
-    assert [p["text"] for p in posts] == [to_mrkdwn(configured.guard.reply("unavailable"))]
+    assert [p["text"] for p in posts] == [to_mrkdwn(configured.turns.reply("unavailable"))]
 
 
 def test_bad_signatures_are_refused_with_401_and_nothing_reaches_rasa(configured, api):

@@ -1,7 +1,8 @@
 """Masking before storage: what the assistant must never keep."""
 import pytest
 
-from nlp.privacy import is_nhs_number, looks_like_lone_secret, mask
+from nlp.privacy import (follows_password_context, is_nhs_number, mask, mask_new_events,
+                         warning_text)
 
 
 @pytest.mark.parametrize(
@@ -27,8 +28,33 @@ def test_nhs_number_check_digit():
     assert not is_nhs_number("943476591")
 
 
-@pytest.mark.parametrize("word, secret", [
-    ("Fluffy22", True), ("fluffybunny", True), ("Tr0ub4dor&3", True),
-    ("thanks", False), ("ok", False), ("sorry!", False), ("reset my password", False), ("help", False)])
-def test_a_lone_word_after_the_warning(word, secret):
-    assert looks_like_lone_secret(word) is secret
+def user(text, context=None, intent="reset_password"):
+    event = {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent}}}
+    if context is not None:
+        event["metadata"] = {"privacy": {"disclosed": False, "context": context}}
+    return event
+
+
+def test_the_message_after_a_password_message_is_read_in_context():
+    assert follows_password_context([user("I can't log in to nhsmail")]) == "password"
+    assert follows_password_context([user("my mums maiden name question")]) == "security"
+    assert follows_password_context([user("how do I add a new starter", intent="add_user")]) == ""
+    # The verdict recorded on the raw text wins over the masked text stored.
+    assert follows_password_context([user("[password removed]", context="")]) == ""
+
+
+def test_the_message_after_the_warning_is_read_in_context():
+    events = [user("hello", intent="greet"), {"event": "bot", "text": warning_text()}]
+    assert follows_password_context(events) == "password"
+    assert follows_password_context([{"event": "session_started"}]) == ""
+
+
+def test_the_store_masks_a_lone_password_sent_after_a_login_question():
+    before = [user("i cant log in, it keeps saying wrong")]
+    new = [user("Bluebell77x", intent="nlu_fallback"), {"event": "bot", "text": "..."}]
+    masked = mask_new_events(new, before)
+    assert masked[0]["text"] == "[password removed]"
+    assert masked[0]["parse_data"]["text"] == "[password removed]"
+    assert masked[1] == new[1]
+    # Without that context a lone ordinary word is kept.
+    assert mask_new_events([user("pharmacy")], before)[0]["text"] == "pharmacy"

@@ -1,0 +1,74 @@
+"""A message's secrets are decided once, on its raw text, then masked.
+
+Every way a message reaches the assistant (the REST, website, Teams and Slack
+channels, `make shell`, which talks to the REST channel, and any channel added
+later) ends in Rasa's ``MessageProcessor._handle_message_with_tracker``, inside
+the conversation's lock, with the conversation just read and before the
+message is parsed. That is where this module looks at the message:
+
+1. it reads the context from the conversation: was the previous user message
+   about passwords, or has the assistant just warned about one?
+   (``nlp.privacy.follows_password_context``: from the stored conversation,
+   so it holds across servers and restarts and costs no extra read);
+2. it decides on the raw text whether a secret is disclosed
+   (``nlp.secrets.find_secrets``), and records the verdict, never the secret,
+   in the message's metadata under ``privacy``: SecretGuard (the NLU
+   component that turns a disclosure into ``share_password``) reads it there,
+   so the warning never depends on what the mask looks like;
+3. it masks the text (``nlp.privacy.mask``), so the classifier, the action
+   server, the tracker store, the event broker and the logs see only
+   ``[password removed]`` and the other markers.
+
+A button's payload ("/prepare_call") is a choice, never a secret, and is left
+as it is. The tracker store masks again before it writes (stores/tracker.py),
+for what reaches it by other paths (the HTTP API's event endpoints).
+
+Rasa has no hook before parsing, hence the wrapper (Rasa 3.6.21 is pinned;
+tests/channels/test_disclosure.py shows the wrapper in force). Installed by
+``install()``, which channels/__init__.py calls.
+"""
+import re
+from typing import Any, Dict
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlp.privacy import (PRIVACY_KEY, decision, follows_password_context, latest_exchange, mask,
+                         warning_text)
+
+# A button's Rasa payload ("/prepare_call", '/helpdesk_contact{"org_type": ...}').
+PAYLOAD = re.compile(r"/[a-z_]+(\{.*\})?", re.S)
+
+
+def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]:
+    """Decides on ``message``'s raw text, records the verdict, masks the text."""
+    text = message.text or ""
+    if PAYLOAD.fullmatch(text.strip()):
+        verdict = {"disclosed": False, "context": ""}
+    else:
+        after = follows_password_context(latest_exchange(tracker.events), warning_text())
+        verdict = decision(text, after)
+        message.text = mask(text, after)
+    message.metadata = dict(message.metadata or {}, **{PRIVACY_KEY: verdict})
+    return verdict
+
+
+# What handled the message before install(): Rasa's, or another wrapper of it.
+_wrapped: Dict[str, Any] = {}
+
+
+async def handle_message_with_tracker(self: MessageProcessor, message: UserMessage,
+                                      tracker: DialogueStateTracker) -> None:
+    # Always decided here, whatever metadata a client sent along.
+    guard(message, tracker)
+    await _wrapped["next"](self, message, tracker)
+
+
+def install() -> None:
+    """Puts the check in front of what handles the message now, and loads what
+    it needs, so that the first message of the day does not wait for the tables."""
+    if MessageProcessor._handle_message_with_tracker is not handle_message_with_tracker:
+        _wrapped["next"] = MessageProcessor._handle_message_with_tracker
+        MessageProcessor._handle_message_with_tracker = handle_message_with_tracker
+    mask("warm up: my password is Warm1up", "password")
