@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Callable, Iterable, List, Optional, Tuple
 
 Span = Tuple[int, int]
 
@@ -50,7 +50,7 @@ _PASSWORD = (
     r"p/w|pword|passcod?e?|pass\s?code|pass\s?phrase|pin(?:\s?(?:number|no\.?|code))?)"
 )
 _KEYWORD = (
-    rf"(?:{_PASSWORD}|(?:nhs\s?mail\s+|account\s+|acc\s+|my\s+)?secr[ei]t(?:\s+(?:word|answer|phrase|thing))?|"
+    rf"(?:{_PASSWORD}|(?:secret\s+|the\s+)phrase|(?:nhs\s?mail\s+|account\s+|acc\s+|my\s+)?secr[ei]t(?:\s+(?:word|answer|phrase|thing))?|"
     r"memorable\s+(?:word|answer|place|name|date|info(?:rmation)?)|"
     r"security\s+(?:answers?|words?|question\s+answers?|code))"
 )
@@ -84,7 +84,7 @@ _NOT_A_VALUE = frozenset(
     would wrong yes yet you your yours question questions answer answers spelling
     spelt spelled written more less longer shorter letters characters case capital
     sensitive dont didnt cant wont isnt doesnt wasnt havent hasnt aint im ive born
-    asked told called named same both either neither
+    asked told called named same both either neither city village town name hospital
     change changing update updating mean same wrong right ok
     """.split()
 )
@@ -108,7 +108,10 @@ _REPLIES = frozenset(
     helpdesk reset unlock forgot forgotten expired password pw pwd pin nothing none
     nevermind whatever lol haha urgent asap soon dont didnt cant wont isnt doesnt
     havent hasnt wasnt arent couldnt shouldnt wouldnt aint im ive ill id youre thats
-    whats theres nope nah yh ye ya hmm hm erm both either neither all some skip skipped pass passed next back
+    whats theres nope nah yh ye ya hmm hm erm both either neither all some skip
+    memorable security question questions answer answers secret maiden account code
+    letters characters one ones salamat mersi merci gracias dziekuje dzięki danke obrigado
+    obrigada grazie multumesc mulțumesc dhanyavad shukriya asante dankie po opo skipped pass passed next back
     nhsmail nhsmal outlook authenticator ods dspt mfa lhs portal helpdesk
     """.split()
 )
@@ -131,7 +134,7 @@ _PROTECTED = re.compile(
         r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",                          # email
         r"(?:https?://|www\.)\S+",                                 # URL
         r"\b[\w-]+(?:\.[\w-]+)*\.(?:nhs\.net|nhs\.uk|co\.uk|org\.uk|gov\.uk|ac\.uk|com|org|"
-        r"net|uk|io)\b(?:/\S*)?",                                  # bare domain
+        r"net|uk|io|ms|ly|gl|me|co|us|info|app)\b(?:/\S*)?",       # bare domain
         r"(?:\+44\s?\(?0?\)?\s?|\(?\b0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b",  # UK phone
         r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",                        # NHS number (any 10 digits)
         r"\b[Vv](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4}\b|\bV[A-Z0-9]{4}\b",  # ODS code
@@ -147,13 +150,16 @@ _PROTECTED = re.compile(
         r"\b(?:option|press|opt|room|rm|bed|flat|unit|ext|extension|floor|ref|reference|"
         r"ticket|incident|case|id|version|ver|build|step|page|line|error|err|invoice|po|"
         r"order|employee|staff|smartcard|card|practice|org|ods|location|request|"
-        r"correlation|tracking|member|payroll|username|user\s?name|user\s?id|login\s+name|"
+        r"correlation|tracking|member|payroll|nmc(?:\s+pin)?|username|user\s?name|user\s?id|login\s+name|"
         r"wifi|wi-fi|network|ssid|router)\b"
         r"(?:\s+(?:no\.?|number|num|nos?|id|code|ref|message|is|was|:|#))*\s*[#:]?\s*"
         r"[A-Za-z-]*\d[\w-]*",                                    # labelled codes
         r"\b(?:error|code|ods|org)\s+(?:code\s+)?(?:for\s+\w+(?:\s+\w+)?\s+)?(?:is\s+)?"
         r"[A-Z0-9-]*\d[A-Z0-9-]*\b",                             # "ODS code for head office is 8KL43"
-        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b",                       # Microsoft error codes
+        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b",
+        r"\b(?:user\s?name|login\s+name|wifi|wi-fi|network(?:\s+name)?|ssid|"
+        r"(?:device|computer|pc|laptop)\s+name|(?:logged|signed)\s+in\s+as)"
+        r"(?:\s+(?:is|was|says|shows|:))*\s*[:=]?\s*\S+",          # names of accounts and devices                       # Microsoft error codes
     ]),
     re.IGNORECASE,
 )
@@ -165,7 +171,7 @@ _CLOSE_PUNCT = "\"'”’`»).,;:"
 _TOKEN = re.compile(r"\S+")
 
 _ASSIGNED = re.compile(
-    rf"\b{_KEYWORD}(?:,?\s+(?:is|was|are|were|=|:|-|–|would\s+be|will\s+be|should\s+be|"
+    rf"\b{_KEYWORD}(?:(?:\s+(?:ko|po|na|ni|ya|la|le|de|mi|mu))?,?\s+(?:is|was|are|were|=|:|-|–|would\s+be|will\s+be|should\s+be|"
     rf"which\s+is|which\s+was|that\s+is|thats|that's)"
     rf"(?:\s+(?:now|currently|still|just|probably|prob|def|definitely|actually))?\s+"
     rf"|['’]s\s+|\s*[:=]\s*|\s+[-–]\s+)(?P<value>\S+)",
@@ -226,6 +232,18 @@ _SECURITY_EXTRA = re.compile(
 # Single letters of the account secret: "first is P, third is N", "i said R, B and T".
 _LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?![\w'’])(?:\s*(?:,|and|&|then)\s*(?<![\w'’])[A-Za-z]"
                       r"(?![\w'’]))+|\b(?:is|=)\s+(?P<one>[A-Z])\b")
+_SPACED_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?:\s+[A-Za-z]){2,}(?![\w'’])|"
+                             r"\b(?:letters?|characters?|chars?)\s+(?:are|is|were|was|:)\s+"
+                             r"(?P<run>[A-Za-z]{2,6})\b")
+# Capitalised words that are never a security answer.
+_NOT_AN_ANSWER = frozenset(
+    """
+    i i'm im i've ive i'll ill i'd nhs nhsmail outlook microsoft teams google authenticator
+    mr mrs ms miss dr ok okay hi hello please thanks monday tuesday wednesday thursday
+    friday saturday sunday january february march april may june july august september
+    october november december q a
+    """.split()
+)
 _LETTERS_CONTEXT = re.compile(r"\b(?:secret|letters?|characters?|chars?)\b", re.IGNORECASE)
 _ANSWER_SKIP = frozenset("a an the my our called named its it's is was".split())
 _ANSWER_STOP = frozenset(
@@ -248,6 +266,11 @@ _PIN = re.compile(
     re.IGNORECASE,
 )
 _PIN_NOT = re.compile(r"\b(?:in|since|from|year|until|till|by|on|at|of)\s*$", re.IGNORECASE)
+_PIN_WORD = re.compile(r"\b(?:pin|pins|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|keypad)\s+code|"
+                       r"code\s+to\s+(?:unlock|open|get\s+in)|(?:phone|tablet|laptop|screen)\s+unlock|"
+                       r"code\s+for\s+the\s+(?:phone|tablet|laptop|ipad))\b", re.IGNORECASE)
+_DIGITS = re.compile(r"(?<![\w/.:£$-])(?P<value>\d{4,8}|\d(?:\s\d){3,7}|\d{2,3}(?:\s\d{2,3}){1,3})"
+                     r"(?![\w/:%-]|\.\d)")
 # Setting or typing a value: "set it to X", "i went with X", "i put X", "chose X".
 _SET_VALUE = re.compile(
     r"\b(?:set(?:\s+(?:it|mine|my\s+\w+(?:\s+\w+)?))?\s+(?:to|as)|changed\s+(?:it\s+)?to|"
@@ -356,13 +379,18 @@ def _long_rare(word: str) -> bool:
 
 
 def _passphrase(text: str, start: int, end: int) -> Span:
-    """A value of ordinary words runs on: "password is three blind mice 1984"."""
-    if not text[start:end].isalpha() or not text[start:end].islower():
+    """A value of words runs on: "password is three blind mice 1984", "is
+    Dacia Logan 2010". Lower-case words follow a lower-case start; a
+    capitalised start takes capitalised words and numbers."""
+    first = text[start:end]
+    if not first.isalpha():
         return start, end
     for match in _TOKEN.finditer(text, end):
-        bare = _bare(match.group())
-        if not bare or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or not (
-                bare.isalpha() or bare.isdigit()) or match.start() - end > 1:
+        word, bare = match.group(), _bare(match.group())
+        fits = bare.isdigit() or (bare.isalpha() and (
+            word[:1].isupper() if first[:1].isupper() else word.islower()))
+        if not bare or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or not fits \
+                or match.start() - end > 1:
             break
         end = _core(text, *match.span())[1]
         if match.group()[-1:] in ",.;!?":
@@ -402,7 +430,7 @@ def is_rare_word(word: str) -> bool:
 def _is_value(word: str) -> bool:
     """Could ``word``, right after "password is", be the password itself?"""
     bare = _bare(word)
-    if not bare or bare in _NOT_A_VALUE or bare in _REPLIES:
+    if not any(c.isalnum() for c in bare) or bare in _NOT_A_VALUE or bare in _REPLIES:
         return False
     if bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed")):
         return False  # "password is expiring", "was changed"
@@ -426,7 +454,7 @@ def _answer_span(text: str, start: int) -> Optional[Span]:
         kept.append(match)
         if len(kept) == 3 or match.group()[-1:] in ",.;!?":
             break
-    if not kept or _bare(kept[0].group()) in _NOT_A_VALUE:
+    if not kept or not _is_value(kept[0].group()):
         return None
     return _core(text, kept[0].start(), kept[-1].end())
 
@@ -471,6 +499,8 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         group = "value" if match.group("value") else "value2"
         if _is_value(match.group(group).split()[0]):
             add(_core(text, *match.span(group)), check=False)
+    if own == "security":
+        add_capitalised_answers(text, add)
     if context == "security":
         for match in _SECURITY_EXTRA.finditer(text):
             group = next(g for g in ("value", "value2", "value3") if match.group(g))
@@ -480,9 +510,16 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         for match in _LETTERS.finditer(text):
             group = "one" if match.group("one") else 0
             add(match.span(group), check=False)
+        for match in _SPACED_LETTERS.finditer(text):
+            add(match.span("run" if match.group("run") else 0), check=False)
     for match in _PIN.finditer(text):
         if not _PIN_NOT.search(match.group("gap") or ""):
             add(match.span("value"), check=False)  # digits: protected patterns don't apply
+    if _PIN_WORD.search(text):  # any PIN-like number in a message about a PIN
+        for match in _DIGITS.finditer(text):
+            before = text[:match.start()]
+            if not _PIN_NOT.search(before) and not re.search(r"\b\d+\s*$", before):
+                add(match.span("value"))
     if re.search(rf"\b{_KEYWORD}\b", text, re.IGNORECASE):
         for match in _SET_VALUE.finditer(text):
             value = match.group("value")
@@ -506,7 +543,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         elif anywhere and len(tokens) == 1 and (_looks_random(word) or _long_rare(word)):
             add(_core(text, *match.span()))
 
-    if after:
+    if after and not any(_bare(m.group()) in _DOING for m in tokens):
         meaningful = [m for m in tokens if _bare(m.group()) not in _FILLER]
         if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
             answer = after == "security" and not any(
@@ -524,6 +561,38 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             add(_core(text, tokens[0].start(), tokens[-1].end()))
 
     return Finding(tuple(_merge(spans)), context)
+
+
+# Words of a reply that says what the user will do, not what the secret is.
+_DOING = frozenset("ask asking tell ring call phone speak check wait try email text".split())
+
+
+def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
+    """In a message about security questions, capitalised names are answers
+    ("Patterson - thats my mothers maiden name", "i said Lucky, my first dog").
+    A word that starts a sentence counts only when it is rare in English."""
+    tokens = list(_TOKEN.finditer(text))
+    # The question's own words, in Title Case ("Mother's Maiden Name") are no answer.
+    question = [m.span() for m in _SECURITY_CONTEXT.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].group()
+        start_of_sentence = i == 0 or tokens[i - 1].group()[-1:] in ".!?:"
+        bare = _bare(word)
+        titled = (bare == "the" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper())
+        if (word.strip(_OPEN_QUOTES)[:1].isupper() and bare.replace("-", "").isalpha()
+                and bare not in _NOT_AN_ANSWER and (_is_value(word) or titled)
+                and not _overlaps(tokens[i].span(), question)
+                and (not start_of_sentence or titled or is_rare_word(word))):
+            j = i
+            while (j + 1 < len(tokens) and word[-1:] not in ",.;!?"
+                   and tokens[j + 1].group()[:1].isupper() and _is_value(tokens[j + 1].group())
+                   and _bare(tokens[j + 1].group()) not in _NOT_AN_ANSWER):
+                j += 1
+                word = tokens[j].group()
+            add(_core(text, tokens[i].start(), tokens[j].end()), check=False)
+            i = j
+        i += 1
 
 
 def context_of(text: str) -> str:

@@ -44,11 +44,14 @@ if [ -n "${CORS_ORIGINS:-}" ]; then
   extra+=(--cors "${origins[@]}")
 fi
 
-# endpoints.yml points at the action server on 5055; another port gets a copy.
+# endpoints.yml points at the action server on 5055 and keeps conversations in
+# var/tracker.db; another port or TRACKER_DB (a SQLite file) gets a copy.
 ENDPOINTS=endpoints.yml
-if [ "$ACTIONS_PORT" != 5055 ]; then
-  ENDPOINTS=var/endpoints.yml
-  sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$ENDPOINTS"
+TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+if [ "$ACTIONS_PORT" != 5055 ] || [ "$TRACKER_DB" != var/tracker.db ]; then
+  ENDPOINTS=var/endpoints-$RASA_PORT.yml
+  sed -e "s#localhost:5055#localhost:$ACTIONS_PORT#" -e "s#var/tracker.db#$TRACKER_DB#" \
+    endpoints.yml > "$ENDPOINTS"
 fi
 
 "$BIN/python" -m actions.server --port "$ACTIONS_PORT" &

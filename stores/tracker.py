@@ -188,7 +188,8 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                     "sender_id": tracker.sender_id,
                     "type_name": event.type_name,
                     "timestamp": data.get("timestamp"),
-                    "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                    # Events posted to the HTTP API may carry no parse data.
+                    "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
                     "action_name": data.get("name"),
                     "data": json.dumps(data),
                 })
