@@ -50,7 +50,7 @@ _PASSWORD = (
     r"p/w|pword|passcod?e?|pass\s?code|pass\s?phrase|pin(?:\s?(?:number|no\.?|code))?)"
 )
 _KEYWORD = (
-    rf"(?:{_PASSWORD}|(?:secret\s+|the\s+)phrase|(?:nhs\s?mail\s+|account\s+|acc\s+|my\s+)?secr[ei]t(?:\s+(?:word|answer|phrase|thing))?|"
+    rf"(?:{_PASSWORD}|(?:secret\s+|the\s+)phrase|(?:nhs\s?mail\s+|ac+ount\s+|acc\s+|my\s+)?sec(?:r[ei]|er)t(?:\s+(?:word|answer|phrase|thing))?|"
     r"memorable\s+(?:word|answer|place|name|date|info(?:rmation)?)|"
     r"security\s+(?:answers?|words?|question\s+answers?|code))"
 )
@@ -85,6 +85,7 @@ _NOT_A_VALUE = frozenset(
     spelt spelled written more less longer shorter letters characters case capital
     sensitive dont didnt cant wont isnt doesnt wasnt havent hasnt aint im ive born
     asked told called named same both either neither city village town name hospital
+    work works remember know forgot sure recall think
     change changing update updating mean same wrong right ok
     """.split()
 )
@@ -111,7 +112,8 @@ _REPLIES = frozenset(
     whats theres nope nah yh ye ya hmm hm erm both either neither all some skip
     memorable security question questions answer answers secret maiden account code
     letters characters one ones salamat mersi merci gracias dziekuje dzięki danke obrigado
-    obrigada grazie multumesc mulțumesc dhanyavad shukriya asante dankie po opo skipped pass passed next back
+    obrigada grazie multumesc mulțumesc dhanyavad shukriya asante dankie po opo dziękuję
+    tak takk idk dunno sspr skipped pass passed next back
     nhsmail nhsmal outlook authenticator ods dspt mfa lhs portal helpdesk
     """.split()
 )
@@ -138,7 +140,8 @@ _PROTECTED = re.compile(
         r"(?:\+44\s?\(?0?\)?\s?|\(?\b0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b",  # UK phone
         r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",                        # NHS number (any 10 digits)
         r"\b[Vv](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4}\b|\bV[A-Z0-9]{4}\b",  # ODS code
-        r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}\b",         # postcode
+        r"(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2})\b)",  # postcode
+        r"\bcare\.[A-Za-z0-9]{5}\b",                               # a shared mailbox's name
         r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",               # dates, 8-8, 7.30
         r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\s?(?:-|–|to|till|til)\s?"
         r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\b",             # shifts, 7am-7pm
@@ -150,13 +153,13 @@ _PROTECTED = re.compile(
         r"\b(?:option|press|opt|room|rm|bed|flat|unit|ext|extension|floor|ref|reference|"
         r"ticket|incident|case|id|version|ver|build|step|page|line|error|err|invoice|po|"
         r"order|employee|staff|smartcard|card|practice|org|ods|location|request|"
-        r"correlation|tracking|member|payroll|nmc(?:\s+pin)?|username|user\s?name|user\s?id|login\s+name|"
+        r"correlation|tracking|member|payroll|badge|nmc(?:\s+pin)?|username|user\s?name|user\s?id|login\s+name|"
         r"wifi|wi-fi|network|ssid|router)\b"
         r"(?:\s+(?:no\.?|number|num|nos?|id|code|ref|message|is|was|:|#))*\s*[#:]?\s*"
-        r"[A-Za-z-]*\d[\w-]*",                                    # labelled codes
+        r"[A-Za-z/-]*\d[\w/-]*",                                  # labelled codes
         r"\b(?:error|code|ods|org)\s+(?:code\s+)?(?:for\s+\w+(?:\s+\w+)?\s+)?(?:is\s+)?"
         r"[A-Z0-9-]*\d[A-Z0-9-]*\b",                             # "ODS code for head office is 8KL43"
-        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b",
+        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b|(?-i:\b[A-Z]{2,4}\d{4,}\b)",  # error and ticket codes
         r"\b(?:user\s?name|login\s+name|wifi|wi-fi|network(?:\s+name)?|ssid|"
         r"(?:device|computer|pc|laptop)\s+name|(?:logged|signed)\s+in\s+as)"
         r"(?:\s+(?:is|was|says|shows|:))*\s*[:=]?\s*\S+",          # names of accounts and devices                       # Microsoft error codes
@@ -179,14 +182,16 @@ _ASSIGNED = re.compile(
 )
 # The value before the keyword: "fluffy is my password", "X thats the pwd".
 _ASSIGNED_BEFORE = re.compile(
-    rf"(?P<value>\S+)\s*(?:-|–|,)?\s+(?:is|was|=|thats|that's|that’s|that\s+is|it's|its|"
-    rf"being|as)\s+(?:my|the|our|me|mine|her|his)?\s*(?:new|old|current|actual|usual|normal|"
+    rf"(?P<value>\S+)\s*(?:-|–|—|,)?\s+(?:is|was|=|thats|that's|that’s|that\s+is|it's|its|"
+    rf"being|as|(?:is\s+)?(?:thats\s+|that's\s+)?what\s+i\s+(?:set|put|use|used|typed|made|said)"
+    rf"(?:\s+(?:as|for|to))?)\s+(?:my|the|our|me|mine|her|his)?\s*(?:new|old|current|actual|usual|normal|"
     rf"nhs|nhsmail|nhs\s+mail|email|account)?\s*{_KEYWORD}\b",
     re.IGNORECASE,
 )
 # What a security question asks about: "maiden name", "first pet", "memorable place".
 _SECURITY_NOUN = (
-    r"(?:m(?:ai|a|ia)d[ea]?n\s+name(?:\s+of\s+my\s+\w+)?|(?:first|frst|1st|childhood|old)\s+(?:pet|dog|cat|school|car|job|"
+    r"(?:ma[ie]{0,2}d[iea]{0,2}n\s+name(?:\s+of\s+my\s+\w+)?|secret\s+question(?:\s+answer)?|"
+    r"security\s+q(?:uestion)?(?:\s+answer)?|(?:first|frst|frist|1st|childhood|old)\s+(?:pet|dog|cat|school|car|job|"
     r"teacher|street|house|boss|love|address|best\s+friend)(?:'?s)?(?:\s+name)?|pets?'?\s+name|"
     r"place\s+of\s+birth|birth\s?place|(?:town|city|place)\s+(?:i\s+was\s+)?born(?:\s+in)?|"
     r"(?:town|city|place)\s+where\s+\w+(?:\s+\w+){0,3}|where\s+(?:was\s+i|i\s+was)\s+born|"
@@ -233,6 +238,7 @@ _SECURITY_EXTRA = re.compile(
 _LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?![\w'’])(?:\s*(?:,|and|&|then)\s*(?<![\w'’])[A-Za-z]"
                       r"(?![\w'’]))+|\b(?:is|=)\s+(?P<one>[A-Z])\b")
 _SPACED_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?:\s+[A-Za-z]){2,}(?![\w'’])|"
+                             r"\b(?:letter|character|char)\s+(?:is\s+|was\s+|=\s*|:\s*)?(?P<single>[A-Za-z])\b|"
                              r"\b(?:letters?|characters?|chars?)\s+(?:are|is|were|was|:)\s+"
                              r"(?P<run>[A-Za-z]{2,6})\b")
 # Capitalised words that are never a security answer.
@@ -248,7 +254,7 @@ _LETTERS_CONTEXT = re.compile(r"\b(?:secret|letters?|characters?|chars?)\b", re.
 _ANSWER_SKIP = frozenset("a an the my our called named its it's is was".split())
 _ANSWER_STOP = frozenset(
     """
-    with from thats that's because""".split() + """
+    with from thats that's because before after""".split() + """
     and but so or i it if because coz cos cause which that then when they he she we you
     is was are were and, lol x xx please pls can could how what why who do does did
     for on in at to with not question questions answer answers
@@ -257,7 +263,7 @@ _ANSWER_STOP = frozenset(
 
 # A PIN: digits within a few words of "pin", "passcode" or an unlock code.
 _PIN = re.compile(
-    r"\b(?:pin|pins|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|phone|tablet|laptop|keypad)\s+code|"
+    r"\b(?:pin|pins|pin\s?code|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|phone|tablet|laptop|keypad)\s+code|"
     r"code\s+to\s+(?:unlock|open|get\s+in))\b"
     r"(?P<gap>(?:[\s,:=.-]+(?!\d)(?!(?:zero|one|two|three|four|five|six|seven|eight|nine)\b)"
     r"[\w'’.]+){0,10}?)[\s,:=.-]+"
@@ -266,7 +272,7 @@ _PIN = re.compile(
     re.IGNORECASE,
 )
 _PIN_NOT = re.compile(r"\b(?:in|since|from|year|until|till|by|on|at|of)\s*$", re.IGNORECASE)
-_PIN_WORD = re.compile(r"\b(?:pin|pins|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|keypad)\s+code|"
+_PIN_WORD = re.compile(r"\b(?:pin|pins|pin\s?code|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|keypad)\s+code|"
                        r"code\s+to\s+(?:unlock|open|get\s+in)|(?:phone|tablet|laptop|screen)\s+unlock|"
                        r"code\s+for\s+the\s+(?:phone|tablet|laptop|ipad))\b", re.IGNORECASE)
 _DIGITS = re.compile(r"(?<![\w/.:£$-])(?P<value>\d{4,8}|\d(?:\s\d){3,7}|\d{2,3}(?:\s\d{2,3}){1,3})"
@@ -310,7 +316,7 @@ def is_password_context(text: str) -> bool:
 
 # Codes, not passwords: upper-case letters with digits and dashes ("INC0012345",
 # "CAS-48213-X9Q2"), or hexadecimal ids ("3f2a9c1e-88b4-...", "a1b2c3d4").
-_CODE = re.compile(r"(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
+_CODE = re.compile(r"[A-Z]{2,4}\d{4,}|(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
                    r"(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]+)*")
 _TOKEN_EDGE = set(_OPEN_QUOTES_EDGE := "\"'“‘`«([<")
 
@@ -362,8 +368,10 @@ def _kinds(word: str) -> int:
 
 def is_secret_shaped(word: str) -> bool:
     """Letters mixed with digits or symbols inside: "Summer2024!", "p@ss",
-    not "isn't", "self-service", "4got" or "sensitive?"."""
+    not "isn't", "self-service", "4got", "{EmailHidden}" or "sensitive?"."""
     bare = word.strip(_OPEN_QUOTES).rstrip(_CLOSE_PUNCT + "!?")
+    if re.fullmatch(r"[{<\[][\w.-]+[}>\]]", bare):  # a placeholder in pasted text
+        return False
     if len(bare) < 4 or _ALLOWED_MIXED.fullmatch(bare):
         return False
     inner = re.sub(r"(?<=[A-Za-z])['’/-](?=[A-Za-z])", "", bare)
@@ -378,24 +386,123 @@ def _long_rare(word: str) -> bool:
     return bare.isalpha() and len(bare) >= 12 and is_rare_word(bare)
 
 
+_NUMBER_WORDS = frozenset(
+    """
+    zero oh one two three four five six seven eight nine ten eleven twelve thirteen
+    fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty
+    seventy eighty ninety hundred thousand
+    """.split()
+)
+# What a run of words taken for a passphrase never starts with: things with numbers.
+_NOT_A_PHRASE = frozenset(
+    """
+    windows win iphone ipad galaxy pixel samsung android ios office outlook teams covid
+    room rm ward bay bed flat unit floor level option step page week year day night shift
+    top version number no error code ticket ref case reference level grade band the a
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december mon tue wed thu fri sat sun
+    tried try on in at for since from about nearly over under last only just past to
+    half quarter till til until
+    """.split()
+)
+
+
+def _is_word_or_number(word: str) -> bool:
+    bare = _bare(word)
+    return bool(bare) and (bare.isalpha() or bare.isdigit() or is_secret_shaped(word))
+
+
 def _passphrase(text: str, start: int, end: int) -> Span:
-    """A value of words runs on: "password is three blind mice 1984", "is
-    Dacia Logan 2010". Lower-case words follow a lower-case start; a
-    capitalised start takes capitalised words and numbers."""
-    first = text[start:end]
-    if not first.isalpha():
+    """A value of several words runs on: "password is three blind mice 1984",
+    "is Willow tree 55", "is sunshine two thousand and twenty four"."""
+    if not _is_word_or_number(text[start:end]) or text[end - 1:end] in ",;.":
         return start, end
+    previous = _bare(text[start:end])
+    count = 1
     for match in _TOKEN.finditer(text, end):
         word, bare = match.group(), _bare(match.group())
-        fits = bare.isdigit() or (bare.isalpha() and (
-            word[:1].isupper() if first[:1].isupper() else word.islower()))
-        if not bare or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or not fits \
-                or match.start() - end > 1:
+        numbers = previous in _NUMBER_WORDS or previous.isdigit()
+        joining = bare == "and" and numbers  # "two thousand and twenty four"
+        if match.start() - end > 1 or not _is_word_or_number(word) or count >= 6 or (
+                not joining and (bare in _ANSWER_STOP or bare in _NOT_A_VALUE)):
             break
         end = _core(text, *match.span())[1]
-        if match.group()[-1:] in ",.;!?":
+        previous, count = bare, count + 1
+        if word[-1:] in ",.;!?—–)":
             break
+    if _bare(text[end - 3:end]) == "and":
+        end -= 4
     return start, end
+
+
+def _passphrase_back(text: str, start: int, end: int) -> Span:
+    """The same, backwards from a value before its keyword: "Bramble hill 9 thats my pwd"."""
+    tokens = [m for m in _TOKEN.finditer(text[:start])]
+    count = 1
+    for match in reversed(tokens):
+        word, bare = match.group(), _bare(match.group())
+        if not _is_word_or_number(word) or word[-1:] in ",.;!?—–:" or count >= 5 \
+                or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or bare in _FILLER:
+            break
+        start = _core(text, *match.span())[0]
+        count += 1
+    return start, end
+
+
+# C. "Rainbow Bridge 11", "Penguin 72 Rocket": words with a number, in context.
+_PHRASE_WITH_NUMBER = re.compile(
+    r"(?<![\w'’])(?:[A-Za-z][a-z'’]+\s+){0,3}[A-Za-z][a-z'’]+\s+(?:\d{1,4}[a-z]?(?:\s\d){0,3}|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:\s+(?:one|two|three|four|five|six|"
+    r"seven|eight|nine))?|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+    r"(?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){1,5})"
+    r"(?:\s+[A-Z][a-z]+)?(?![\w'’/:.-])")
+_QUOTED = re.compile(r"[\"'“‘](?P<q>[^\"'”’\n]{3,50})[\"'”’]")
+_UI_WORDS = frozenset(
+    """
+    account password incorrect error sign signed blocked locked try again expired wrong
+    username invalid problem trouble something went denied access failed unable user
+    """.split()
+)
+
+
+_LEADING = frozenset(
+    """
+    picked typed put tried set changed made chose used using wrote write is was its it's
+    mine my new old one and then also even maybe or but so the a is, as to
+    """.split()
+)
+_INNER = frozenset("the and of a an".split())
+
+
+def _phrase_spans(text: str, whole: bool) -> List[Span]:
+    """Runs of words with a number that look like a passphrase ("Kingfisher
+    River 8", "Frosty the snowman 12"). ``whole``: outside context, only a
+    run of three words or more that is the whole message."""
+    spans = []
+    for match in _PHRASE_WITH_NUMBER.finditer(text):
+        tokens = list(_TOKEN.finditer(text, match.start(), match.end()))
+        while tokens and (_bare(tokens[0].group()) in _LEADING | _ANSWER_STOP | _NOT_A_VALUE
+                          | _FILLER | _REPLIES | _DOING):
+            tokens.pop(0)
+        words = [t.group() for t in tokens]
+        lead = [w for w in words if not _bare(w).isdigit() and _bare(w) not in _NUMBER_WORDS]
+        if not lead or _bare(words[0]) in _NOT_A_PHRASE:
+            continue
+        if any(_bare(w) in _ANSWER_STOP and _bare(w) not in _INNER for w in lead):
+            continue
+        if len(lead) == 1 and not is_rare_word(lead[0]) and not lead[0][:1].isupper():
+            continue
+        span = (tokens[0].start(), match.end())
+        # Lower-case words count only right after a link ("is coconut water 19"),
+        # not in passing ("the discharge thing before 6").
+        before = text[:span[0]].rstrip().lower()
+        if not any(w[:1].isupper() for w in lead) and not re.search(
+                r"(?:\bis|\bwas|\bto|\bas|typed|put|picked|tried|[:=—–-])$", before):
+            continue
+        if whole and (text[span[0]:span[1]].strip() != text.strip() or len(words) < 3):
+            continue
+        spans.append(span)
+    return spans
 
 
 def _long(word: str) -> bool:
@@ -464,8 +571,8 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
 
     ``anywhere``: a long token of letters mixed with digits or symbols is a
     candidate even outside password context. Log lines pass False: they are
-    full of identifiers ("rasa.core.processor", "TEAMS_APP_ID") and hold only
-    masked user text.
+    full of identifiers ("rasa.core.processor", "TEAMS_APP_ID"), so there only
+    tokens of three kinds of character ("Gr3392521") are taken anywhere.
 
     ``after_context``: the previous message's context ("password" or
     "security", from ``Finding.context``), or "" when it had none. After
@@ -483,10 +590,23 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         if span and span[1] > span[0] and not (check and _overlaps(span, protected)):
             spans.append(span)
 
-    for pattern in (_ASSIGNED, _ASSIGNED_BEFORE):
-        for match in pattern.finditer(text):
-            if _is_value(match.group("value")):
-                add(_passphrase(text, *_core(text, *match.span("value"))))
+    for match in _ASSIGNED.finditer(text):
+        if _is_value(match.group("value")):
+            add(_passphrase(text, *_core(text, *match.span("value"))))
+    for match in _ASSIGNED_BEFORE.finditer(text):
+        if _is_value(match.group("value")):
+            add(_passphrase_back(text, *_core(text, *match.span("value"))))
+    if context:
+        for span in _phrase_spans(text, whole=False):
+            add(span)
+        for match in _QUOTED.finditer(text):
+            quoted = match.group("q").split()
+            if len(quoted) <= 6 and any(any(c.isdigit() for c in w) for w in quoted) \
+                    and not any(_bare(w) in _UI_WORDS for w in quoted):
+                add(match.span("q"))
+    elif anywhere:
+        for span in _phrase_spans(text, whole=True):
+            add(span)
     # Security answers may be dates or places: no protected span applies.
     for match in _SECURITY_TRIGGER.finditer(text):
         direct = not match.group("link").strip()
@@ -511,7 +631,8 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             group = "one" if match.group("one") else 0
             add(match.span(group), check=False)
         for match in _SPACED_LETTERS.finditer(text):
-            add(match.span("run" if match.group("run") else 0), check=False)
+            group = next((g for g in ("run", "single") if match.group(g)), 0)
+            add(match.span(group), check=False)
     for match in _PIN.finditer(text):
         if not _PIN_NOT.search(match.group("gap") or ""):
             add(match.span("value"), check=False)  # digits: protected patterns don't apply
@@ -525,7 +646,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             value = match.group("value")
             explicit = _EXPLICIT_SET.match(match.group())
             if is_rare_word(value) or (explicit and _is_value(value) and len(_bare(value)) >= 7):
-                add(_core(text, *match.span("value")))
+                add(_passphrase(text, *_core(text, *match.span("value"))))
         for match in _TOKEN.finditer(text):
             bare = _bare(match.group())
             if len(bare) >= 10 and is_rare_word(match.group()) and not _KEYWORD_WORD.fullmatch(bare):
@@ -542,6 +663,8 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             add(_core(text, *match.span()))
         elif anywhere and len(tokens) == 1 and (_looks_random(word) or _long_rare(word)):
             add(_core(text, *match.span()))
+        elif not anywhere and _looks_random(word):  # a log line quoting a lone password
+            add(_core(text, *match.span()))
 
     if after and not any(_bare(m.group()) in _DOING for m in tokens):
         meaningful = [m for m in tokens if _bare(m.group()) not in _FILLER]
@@ -552,9 +675,22 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             if answer:
                 add(_core(text, meaningful[0].start(), meaningful[-1].end()))
             for match in meaningful:
-                bare = _bare(match.group())
-                if is_rare_word(match.group()) or (bare.isdigit() and 4 <= len(bare) <= 8):
+                word, bare = match.group(), _bare(match.group())
+                # A capitalised word alone after a login message is more often a
+                # name or a place ("Priya", "Leicester"): NHSmail passwords are 10+
+                # characters of mixed kinds, so only a long one is taken.
+                named = word.strip(_OPEN_QUOTES)[:1].isupper() and after == "password"
+                if (is_rare_word(word) and (not named or len(bare) >= 10)) or (
+                        bare.isdigit() and 4 <= len(bare) <= 8):
                     add(_core(text, *match.span()))
+        words = [_bare(m.group()) for m in tokens]
+        numbered = any(w.isdigit() or w in _NUMBER_WORDS for w in words)
+        if (2 <= len(tokens) <= 6 and "?" not in text and all(_is_word_or_number(m.group()) for m in tokens)
+                and not any(w in _NOT_A_PHRASE for w in words)
+                and not any(w in _REPLIES or w in _DOING or w in _ANSWER_STOP
+                            or (w in _NOT_A_VALUE and w not in _NUMBER_WORDS) for w in words)
+                and (numbered or len(tokens) >= 3)):
+            add(_core(text, tokens[0].start(), tokens[-1].end()))
         # A short reply after context that holds a secret is all secret
         # ("daffodils and tulips", "its Bluebell77x").
         if spans and len(tokens) <= 5 and not any(_bare(m.group()) in _REPLIES for m in tokens):

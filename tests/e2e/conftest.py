@@ -58,8 +58,6 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
         .replace("var/tracker.db", str(db))
     )
     token = secrets.token_urlsafe(16)
-    # The HTTP API is on, behind a token, so that its paths are tested too.
-    api_token = secrets.token_urlsafe(16)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
                ACTION_SERVER_TOKEN=token, CHAT_RATE_PER_SENDER="8",
                CHAT_RATE_PER_ADDRESS="1000000", **widget_env, **teams_env, **slack_env)
@@ -70,16 +68,14 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
             cwd=ROOT, env=env, stdout=open(logs["actions"], "w"), stderr=subprocess.STDOUT),
         "rasa": subprocess.Popen(
             [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(rasa_port),
-             "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-             "--enable-api", "--auth-token", api_token],
+             "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             cwd=ROOT, env=env, stdout=open(logs["rasa"], "w"), stderr=subprocess.STDOUT),
     }
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", procs["actions"], logs["actions"])
         wait_for(f"http://127.0.0.1:{rasa_port}/", procs["rasa"], logs["rasa"])
         yield {"url": f"http://127.0.0.1:{rasa_port}", "db": db, "logs": logs,
-               "actions_url": f"http://127.0.0.1:{actions_port}", "token": token, "tmp": tmp,
-               "api_token": api_token}
+               "actions_url": f"http://127.0.0.1:{actions_port}", "token": token, "tmp": tmp}
     finally:
         for proc in procs.values():
             proc.terminate()

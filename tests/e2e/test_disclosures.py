@@ -20,7 +20,7 @@ import requests
 from channels.slack import to_mrkdwn
 from channels.teams import markdown, sender_id
 from nlp.privacy import warning_text
-from tests.e2e.conftest import ROOT, free_port, say, stored_events
+from tests.e2e.conftest import BIN, MODEL, ROOT, free_port, say, stored_events, wait_for
 from tests.e2e.test_socketio import Chat
 from tests.support.disclosures import conversation, warnings_in
 from tests.fakes.slack_api import message_event, signed_headers
@@ -195,9 +195,33 @@ def test_make_shell_through_a_pseudo_terminal(servers, tmp_path):
             assert value not in stored
 
 
-def test_http_api_with_its_token(servers):
-    api = servers["url"]
-    token = {"token": servers["api_token"]}
+@pytest.fixture(scope="module")
+def api_server(servers):
+    """A second Rasa server with the HTTP API on behind a token (the shared one
+    keeps it off, as `make run` does), on its own tracker database."""
+    port, db, api_token = free_port(), servers["tmp"] / "api-tracker.db", secrets.token_urlsafe(16)
+    endpoints = servers["tmp"] / "api-endpoints.yml"
+    endpoints.write_text((ROOT / "endpoints.yml").read_text()
+                         .replace("http://localhost:5055", servers["actions_url"])
+                         .replace("var/tracker.db", str(db)))
+    log = servers["tmp"] / "api-rasa.log"
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", ACTION_SERVER_TOKEN=servers["token"])
+    process = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(port), "--endpoints",
+         str(endpoints), "--credentials", "credentials.yml", "--enable-api",
+         "--auth-token", api_token, "--debug"],
+        cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process, log)
+        yield {"url": f"http://127.0.0.1:{port}", "token": api_token, "db": db, "log": log}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_http_api_with_its_token(servers, api_server):
+    api = api_server["url"]
+    token = {"token": api_server["token"]}
     turns, values = conversation()
     SECRETS.update({f"api-{k}": v for k, v in values.items()})
     sender = "disclose-api-" + secrets.token_hex(3)
@@ -219,7 +243,12 @@ def test_http_api_with_its_token(servers):
     tracker = requests.get(f"{api}/conversations/{sender}/tracker", params=token, timeout=30).json()
     for value in values.values():
         assert value not in str(tracker)
-    assert_nothing_stored(servers, sender, "api")
+    assert_nothing_stored(dict(servers, db=api_server["db"]), sender, "api")
+    # Even at debug level, the log shows only masked text.
+    log = api_server["log"].read_text()
+    assert "[password removed]" in log
+    for value in values.values():
+        assert value not in log
 
 
 def test_no_secret_is_in_any_file_database_or_log(servers):

@@ -38,3 +38,15 @@ def test_classifier_guessing_share_password_with_an_unsure_next_choice_falls_bac
     message = classified("my password thing", "share_password", 0.5, ("reset_password", 0.3))
     [message] = guard().process([message])
     assert message.get("intent") == {"name": "nlu_fallback", "confidence": 0.6}
+
+
+def test_the_verdict_made_on_the_raw_text_wins_over_the_masked_text():
+    """The text Rasa parses is masked already; the decision travels in the metadata."""
+    masked = classified("its [password removed] and it says locked", "reset_password", 0.9)
+    masked.set("metadata", {"privacy": {"disclosed": True, "context": "password"}})
+    [message] = guard().process([masked])
+    assert message.get("intent")["name"] == "share_password"
+    assert [r["name"] for r in message.get("intent_ranking")][1] == "reset_password"
+    quiet = classified("my password isn't working anymore", "reset_password", 0.9)
+    quiet.set("metadata", {"privacy": {"disclosed": False, "context": "password"}})
+    assert guard().process([quiet])[0].get("intent")["name"] == "reset_password"

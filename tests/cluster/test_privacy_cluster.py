@@ -1,0 +1,31 @@
+"""The cluster profile keeps no secret either: the same disclosures through
+nginx, alternating between the two Rasa servers, then PostgreSQL's events,
+every RabbitMQ message published since, and the servers' logs are searched."""
+import secrets
+
+import pytest
+
+from cluster import services
+from tests.cluster.conftest import say, stored_events
+from tests.support.disclosures import conversation, warnings_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+
+
+def test_no_secret_reaches_postgresql_rabbitmq_or_the_logs(cluster):
+    turns, values = conversation()
+    sender = "disclose-cluster-" + secrets.token_hex(3)
+    for number, (message, discloses) in enumerate(turns):
+        texts = [r.get("text", "") for r in say(cluster.rasa_url(number % 2), sender, message)]
+        assert warnings_in(texts) == (1 if discloses else 0), (message, texts)
+    stored = str(stored_events(cluster, sender))
+    assert stored.count("[password removed]") >= 4
+    published = [m for m in services.read_queue(cluster.settings.queue)
+                 if m.get("sender_id") == sender]
+    assert sum(m["event"] == "user" for m in published) == len(turns)
+    logs = "".join(path.read_text(errors="replace")
+                   for path in cluster.settings.directory.glob("*.log"))
+    for value in values.values():
+        assert value not in stored
+        assert value not in str(published)
+        assert value not in logs

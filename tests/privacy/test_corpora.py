@@ -1,0 +1,78 @@
+"""The detector's gates on the blind corpora (tests/privacy/, written by helpers
+who never saw the detector or these tests).
+
+- secrets_final.yml is the lockbox: only its figures are printed, its errors
+  are never read, and nothing is tuned to it.
+- secrets_dev*.yml are development files: their errors were read and the
+  detector improved on them. Their floor (0.93 masked in full, dev5's voice-
+  typed passphrases being the hardest) guards against regressions; the
+  lockbox is the measure.
+- pii_corpus.yml: personal data typed by staff (development figures).
+"""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.secrets_eval import evaluate, load
+from tests.conftest import MEASURED
+
+HERE = Path(__file__).parent
+LOCKBOX = HERE / "secrets_final.yml"
+DEVELOPMENT = sorted(HERE.glob("secrets_dev*.yml"))
+
+
+def test_the_lockbox_is_big_enough_and_labelled():
+    cases = load(LOCKBOX)
+    disclosures = [c for c in cases if c.get("secrets")]
+    assert len(disclosures) >= 300 and len(cases) - len(disclosures) >= 300
+    for case in disclosures:
+        assert all(secret in case["text"] for secret in case["secrets"]), case["id"]
+
+
+def test_lockbox_recall_and_false_alarms():
+    result = evaluate(load(LOCKBOX))
+    MEASURED.append(
+        f"secrets lockbox ({LOCKBOX.name}, {result['disclosures']} disclosures, "
+        f"{result['non_disclosures']} not): warned {result['warned']:.3f}, warned and fully "
+        f"masked {result['recall']:.3f}, false alarms {result['false_alarm_rate']:.2%}")
+    assert result["warned"] >= 0.98
+    assert result["recall"] >= 0.975
+    assert result["false_alarm_rate"] <= 0.01
+
+
+@pytest.mark.parametrize("corpus", DEVELOPMENT, ids=lambda p: p.name)
+def test_development_corpora(corpus):
+    result = evaluate(load(corpus))
+    MEASURED.append(f"secrets {corpus.name}: warned and fully masked {result['recall']:.3f}, "
+                    f"false alarms {result['false_alarm_rate']:.2%}")
+    assert result["recall"] >= 0.93
+    assert result["false_alarm_rate"] <= 0.01
+
+
+def test_personal_data_typed_by_staff_is_masked():
+    from nlp.privacy import personal_data_spans
+
+    cases = yaml.safe_load((HERE / "pii_corpus.yml").read_text(encoding="utf-8"))["cases"]
+    found, total = {}, {}
+    quiet_alarmed = quiet = 0
+    for case in cases:
+        spans = personal_data_spans(case["text"])
+        for item in case.get("pii") or []:
+            start = case["text"].find(item["value"])
+            end = start + len(item["value"])
+            total[item["kind"]] = total.get(item["kind"], 0) + 1
+            found[item["kind"]] = found.get(item["kind"], 0) + any(
+                a < end and start < b for a, b, _ in spans)
+        if not case.get("pii"):
+            quiet += 1
+            quiet_alarmed += bool(spans)
+    rate = {kind: found[kind] / total[kind] for kind in total}
+    MEASURED.append("personal data masked: " + ", ".join(
+        f"{kind} {rate[kind]:.0%}" for kind in sorted(rate))
+        + f"; {quiet_alarmed} of {quiet} messages without any had something masked")
+    for kind in ("EMAIL", "UK_PHONE", "NHS_NUMBER", "POSTCODE"):
+        assert rate[kind] >= 0.98, kind
+    assert rate["DATE_OF_BIRTH"] >= 0.95
+    assert rate["PERSON"] >= 0.70  # names without a title or a rare word are missed
+    assert quiet_alarmed / quiet <= 0.02
