@@ -27,24 +27,19 @@ Rasa has no hook before parsing, hence the wrapper (Rasa 3.6.21 is pinned;
 tests/channels/test_disclosure.py shows the wrapper in force). Installed by
 ``install()``, which channels/__init__.py calls.
 """
-import re
 from typing import Any, Dict
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlp.privacy import (PRIVACY_KEY, decision, follows_password_context, latest_exchange, mask,
-                         warning_text)
-
-# A button's Rasa payload ("/prepare_call", '/helpdesk_contact{"org_type": ...}').
-PAYLOAD = re.compile(r"/[a-z_]+(\{.*\})?", re.S)
-
+from nlp.privacy import (PRIVACY_KEY, decision, follows_password_context, is_payload,
+                         latest_exchange, mask, warning_text)
 
 def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]:
     """Decides on ``message``'s raw text, records the verdict, masks the text."""
     text = message.text or ""
-    if PAYLOAD.fullmatch(text.strip()):
+    if is_payload(text):
         verdict = {"disclosed": False, "context": ""}
     else:
         after = follows_password_context(latest_exchange(tracker.events), warning_text())

@@ -173,6 +173,13 @@ def mask(text: str, after_context: str = "", for_logs: bool = False) -> str:
 
 # Where a user event's metadata records the decision made on its raw text.
 PRIVACY_KEY = "privacy"
+# A button's Rasa payload ("/prepare_call", '/helpdesk_contact{"org_type": ...}'):
+# a choice, never a secret.
+PAYLOAD = re.compile(r"/[a-z_]+(\{.*\})?", re.S)
+
+
+def is_payload(text: str) -> bool:
+    return bool(PAYLOAD.fullmatch((text or "").strip()))
 
 
 @lru_cache(maxsize=1)
@@ -232,7 +239,7 @@ def latest_exchange(events: Sequence[Any]) -> List[Dict[str, Any]]:
 def mask_user_event(event: Dict[str, Any], after_context: str) -> Dict[str, Any]:
     """A user event as a dict, with its text and the parse data's text masked."""
     text = event.get("text")
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or is_payload(text):
         return event
     masked = mask(text, after_context)
     event = dict(event, text=masked)

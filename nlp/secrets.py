@@ -318,7 +318,7 @@ def is_password_context(text: str) -> bool:
 # "CAS-48213-X9Q2"), or hexadecimal ids ("3f2a9c1e-88b4-...", "a1b2c3d4").
 _CODE = re.compile(r"[A-Z]{2,4}\d{4,}|(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
                    r"(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]+)*")
-_TOKEN_EDGE = set(_OPEN_QUOTES_EDGE := "\"'“‘`«([<")
+_TOKEN_EDGE = set("\"'“‘`«([<")
 
 
 def _at_token_edges(text: str, start: int, end: int) -> bool:
@@ -506,8 +506,11 @@ def _phrase_spans(text: str, whole: bool) -> List[Span]:
 
 
 def _long(word: str) -> bool:
-    """Long enough to be a password wherever it stands ("Chelsea2024!")."""
-    return len(word.strip(_OPEN_QUOTES).rstrip(_CLOSE_PUNCT)) >= 6
+    """Long enough to be a password wherever it stands ("Chelsea2024!"), and
+    not markup or code ("onerror=alert(1)>", "/prepare_call"), which people
+    paste or a button sends."""
+    bare = word.strip(_OPEN_QUOTES).rstrip(_CLOSE_PUNCT)
+    return len(bare) >= 6 and not re.search(r"[<>={}\[\]]|\(.*\)|^/", bare)
 
 
 def _looks_random(word: str) -> bool:
@@ -594,8 +597,14 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         if _is_value(match.group("value")):
             add(_passphrase(text, *_core(text, *match.span("value"))))
     for match in _ASSIGNED_BEFORE.finditer(text):
-        if _is_value(match.group("value")):
-            add(_passphrase_back(text, *_core(text, *match.span("value"))))
+        span = _passphrase_back(text, *_core(text, *match.span("value")))
+        # "Galaxy Dreamer 17 is my new password": a run of words before the
+        # keyword is a value even when its last word alone would not be.
+        run, last = text[span[0]:span[1]], _bare(match.group("value"))
+        if _is_value(match.group("value")) or (
+                len(run.split()) >= 2 and (last.isdigit() or last not in _NOT_A_VALUE)
+                and not _CONTEXT.search(run)):
+            add(span)
     if context:
         for span in _phrase_spans(text, whole=False):
             add(span)

@@ -58,3 +58,9 @@ def test_the_store_masks_a_lone_password_sent_after_a_login_question():
     assert masked[1] == new[1]
     # Without that context a lone ordinary word is kept.
     assert mask_new_events([user("pharmacy")], before)[0]["text"] == "pharmacy"
+
+
+def test_a_clicked_button_is_stored_as_its_payload_even_after_a_password_question():
+    before = [user("how do I reset my password?")]
+    for payload in ("/prepare_call", '/helpdesk_contact{"org_type": "pharmacy"}'):
+        assert mask_new_events([user(payload)], before)[0]["text"] == payload
