@@ -42,7 +42,6 @@ from sanic.response import HTTPResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.guard import clean_text
 from channels.settings import from_env
 from channels.turn import Refused, TurnFailed, Turns
 
