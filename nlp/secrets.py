@@ -40,6 +40,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Tuple
 
+from nlp.secret_words import (
+    ANSWER_SKIP, ANSWER_STOP, DOING, FILLER, INNER, LEADING, NOT_A_PHRASE, NOT_A_VALUE,
+    NOT_AN_ANSWER, NUMBER_WORDS, REPLIES, UI_WORDS,
+)
+
 Span = Tuple[int, int]
 
 # --- what a message about passwords looks like ------------------------------
@@ -65,58 +70,6 @@ _CONTEXT = re.compile(
     re.IGNORECASE,
 )
 
-# Words that follow "password is" in a question or a complaint, not a value.
-_NOT_A_VALUE = frozenset(
-    """
-    a about accepted actually again all also always an and any anything anymore are as
-    asking at bad being blank blocked broken but by can cant can't case changed coming
-    correct could currently definitely did didnt didn't different disabled do does doesnt
-    doesn't done due empty else even ever every expire expired expires expiring failing
-    fine for forgotten forgot from gone good got had has hasnt hasn't have he her here
-    hidden his how i if ill i'll im i'm in incorrect invalid is isnt isn't it its it's
-    just know last like locked long lost me meant mine must my need needed needs never new
-    no none nope not nothing now nt n't of off oh ok okay old on one only or our out over
-    please probably really rejected required reset right same saved say saying says set
-    she short should showing simple so some something sorry still strong stuck such sure
-    than that thats that's the their them then there these they thing this those to too
-    tried try trying uh um unknown up us valid very wasnt wasn't was we weak were what
-    whats what's when where which while who why will with without wont won't working
-    would wrong yes yet you your yours question questions answer answers spelling
-    spelt spelled written more less longer shorter letters characters case capital
-    sensitive dont didnt cant wont isnt doesnt wasnt havent hasnt aint im ive born
-    asked told called named same both either neither city village town name hospital
-    work works remember know forgot sure recall think
-    change changing update updating mean same wrong right ok
-    """.split()
-)
-# Filler around a lone value sent after context ("its X i think", "X?").
-_FILLER = frozenset(
-    """
-    its it's it is was i think maybe prob probably tried try the password pw pwd
-    pin code answer my mine that thats that's one new old just typed used using put in
-    and it says said wrong ok so um
-    """.split()
-)
-# Ordinary replies and chat words that are never taken for a lone password.
-_REPLIES = frozenset(
-    """
-    ok okay okey k kk thanks thank thankyou thx ta cheers sorry yes yeah yep yea yup no
-    nope nah help hello hi hey hiya bye done right sure fine great oops what why how when
-    where who which again still locked please pls plz tablet phone laptop computer pc
-    monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight
-    yesterday morning night later now pharmacy chemist gp hospice nursing care home
-    manager admin carer nurse staff outlook portal nhsmail nhs email mailbox shared
-    helpdesk reset unlock forgot forgotten expired password pw pwd pin nothing none
-    nevermind whatever lol haha urgent asap soon dont didnt cant wont isnt doesnt
-    havent hasnt wasnt arent couldnt shouldnt wouldnt aint im ive ill id youre thats
-    whats theres nope nah yh ye ya hmm hm erm both either neither all some skip
-    memorable security question questions answer answers secret maiden account code
-    letters characters one ones salamat mersi merci gracias dziekuje dzięki danke obrigado
-    obrigada grazie multumesc mulțumesc dhanyavad shukriya asante dankie po opo dziękuję
-    tak takk idk dunno sspr skipped pass passed next back
-    nhsmail nhsmal outlook authenticator ods dspt mfa lhs portal helpdesk
-    """.split()
-)
 # Text-speak and tech words that mix letters with digits or symbols.
 _ALLOWED_MIXED = re.compile(
     r"(?:4got(?:ten)?|4get|2day|2moro|2morrow|2nite|2night|gr8|l8r|l8|b4|4u|2u|m8|w8|str8|"
@@ -241,25 +194,7 @@ _SPACED_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?:\s+[A-Za-z]){2,}(?![\w'�
                              r"\b(?:letter|character|char)\s+(?:is\s+|was\s+|=\s*|:\s*)?(?P<single>[A-Za-z])\b|"
                              r"\b(?:letters?|characters?|chars?)\s+(?:are|is|were|was|:)\s+"
                              r"(?P<run>[A-Za-z]{2,6})\b")
-# Capitalised words that are never a security answer.
-_NOT_AN_ANSWER = frozenset(
-    """
-    i i'm im i've ive i'll ill i'd nhs nhsmail outlook microsoft teams google authenticator
-    mr mrs ms miss dr ok okay hi hello please thanks monday tuesday wednesday thursday
-    friday saturday sunday january february march april may june july august september
-    october november december q a
-    """.split()
-)
 _LETTERS_CONTEXT = re.compile(r"\b(?:secret|letters?|characters?|chars?)\b", re.IGNORECASE)
-_ANSWER_SKIP = frozenset("a an the my our called named its it's is was".split())
-_ANSWER_STOP = frozenset(
-    """
-    with from thats that's because before after""".split() + """
-    and but so or i it if because coz cos cause which that then when they he she we you
-    is was are were and, lol x xx please pls can could how what why who do does did
-    for on in at to with not question questions answer answers
-    """.split()
-)
 
 # A PIN: digits within a few words of "pin", "passcode" or an unlock code.
 _PIN = re.compile(
@@ -386,27 +321,6 @@ def _long_rare(word: str) -> bool:
     return bare.isalpha() and len(bare) >= 12 and is_rare_word(bare)
 
 
-_NUMBER_WORDS = frozenset(
-    """
-    zero oh one two three four five six seven eight nine ten eleven twelve thirteen
-    fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty
-    seventy eighty ninety hundred thousand
-    """.split()
-)
-# What a run of words taken for a passphrase never starts with: things with numbers.
-_NOT_A_PHRASE = frozenset(
-    """
-    windows win iphone ipad galaxy pixel samsung android ios office outlook teams covid
-    room rm ward bay bed flat unit floor level option step page week year day night shift
-    top version number no error code ticket ref case reference level grade band the a
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december mon tue wed thu fri sat sun
-    tried try on in at for since from about nearly over under last only just past to
-    half quarter till til until
-    """.split()
-)
-
-
 def _is_word_or_number(word: str) -> bool:
     bare = _bare(word)
     return bool(bare) and (bare.isalpha() or bare.isdigit() or is_secret_shaped(word))
@@ -421,10 +335,10 @@ def _passphrase(text: str, start: int, end: int) -> Span:
     count = 1
     for match in _TOKEN.finditer(text, end):
         word, bare = match.group(), _bare(match.group())
-        numbers = previous in _NUMBER_WORDS or previous.isdigit()
+        numbers = previous in NUMBER_WORDS or previous.isdigit()
         joining = bare == "and" and numbers  # "two thousand and twenty four"
         if match.start() - end > 1 or not _is_word_or_number(word) or count >= 6 or (
-                not joining and (bare in _ANSWER_STOP or bare in _NOT_A_VALUE)):
+                not joining and (bare in ANSWER_STOP or bare in NOT_A_VALUE)):
             break
         end = _core(text, *match.span())[1]
         previous, count = bare, count + 1
@@ -442,7 +356,7 @@ def _passphrase_back(text: str, start: int, end: int) -> Span:
     for match in reversed(tokens):
         word, bare = match.group(), _bare(match.group())
         if not _is_word_or_number(word) or word[-1:] in ",.;!?—–:" or count >= 5 \
-                or bare in _ANSWER_STOP or bare in _NOT_A_VALUE or bare in _FILLER:
+                or bare in ANSWER_STOP or bare in NOT_A_VALUE or bare in FILLER:
             break
         start = _core(text, *match.span())[0]
         count += 1
@@ -457,21 +371,6 @@ _PHRASE_WITH_NUMBER = re.compile(
     r"(?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){1,5})"
     r"(?:\s+[A-Z][a-z]+)?(?![\w'’/:.-])")
 _QUOTED = re.compile(r"[\"'“‘](?P<q>[^\"'”’\n]{3,50})[\"'”’]")
-_UI_WORDS = frozenset(
-    """
-    account password incorrect error sign signed blocked locked try again expired wrong
-    username invalid problem trouble something went denied access failed unable user
-    """.split()
-)
-
-
-_LEADING = frozenset(
-    """
-    picked typed put tried set changed made chose used using wrote write is was its it's
-    mine my new old one and then also even maybe or but so the a is, as to
-    """.split()
-)
-_INNER = frozenset("the and of a an".split())
 
 
 def _phrase_spans(text: str, whole: bool) -> List[Span]:
@@ -481,14 +380,14 @@ def _phrase_spans(text: str, whole: bool) -> List[Span]:
     spans = []
     for match in _PHRASE_WITH_NUMBER.finditer(text):
         tokens = list(_TOKEN.finditer(text, match.start(), match.end()))
-        while tokens and (_bare(tokens[0].group()) in _LEADING | _ANSWER_STOP | _NOT_A_VALUE
-                          | _FILLER | _REPLIES | _DOING):
+        while tokens and (_bare(tokens[0].group()) in LEADING | ANSWER_STOP | NOT_A_VALUE
+                          | FILLER | REPLIES | DOING):
             tokens.pop(0)
         words = [t.group() for t in tokens]
-        lead = [w for w in words if not _bare(w).isdigit() and _bare(w) not in _NUMBER_WORDS]
-        if not lead or _bare(words[0]) in _NOT_A_PHRASE:
+        lead = [w for w in words if not _bare(w).isdigit() and _bare(w) not in NUMBER_WORDS]
+        if not lead or _bare(words[0]) in NOT_A_PHRASE:
             continue
-        if any(_bare(w) in _ANSWER_STOP and _bare(w) not in _INNER for w in lead):
+        if any(_bare(w) in ANSWER_STOP and _bare(w) not in INNER for w in lead):
             continue
         if len(lead) == 1 and not is_rare_word(lead[0]) and not lead[0][:1].isupper():
             continue
@@ -533,14 +432,14 @@ def _lexeme_logprob() -> dict:
 
 def is_rare_word(word: str) -> bool:
     bare = _bare(word)
-    return (bare.isalpha() and len(bare) >= 4 and bare not in _REPLIES
+    return (bare.isalpha() and len(bare) >= 4 and bare not in REPLIES
             and bare not in _lexeme_logprob())
 
 
 def _is_value(word: str) -> bool:
     """Could ``word``, right after "password is", be the password itself?"""
     bare = _bare(word)
-    if not any(c.isalnum() for c in bare) or bare in _NOT_A_VALUE or bare in _REPLIES:
+    if not any(c.isalnum() for c in bare) or bare in NOT_A_VALUE or bare in REPLIES:
         return False
     if bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed")):
         return False  # "password is expiring", "was changed"
@@ -555,10 +454,10 @@ def _answer_span(text: str, start: int) -> Optional[Span]:
     kept: List["re.Match"] = []
     for match in words:
         bare = _bare(match.group())
-        if not kept and bare in _ANSWER_SKIP and not (match.group()[:1].isupper()
+        if not kept and bare in ANSWER_SKIP and not (match.group()[:1].isupper()
                                                        and bare in ("the",)):
             continue
-        if not bare or bare in _ANSWER_STOP or (kept and match.group()[:1].islower()
+        if not bare or bare in ANSWER_STOP or (kept and match.group()[:1].islower()
                                                 and not kept[0].group()[:1].islower()):
             break
         kept.append(match)
@@ -602,7 +501,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         # keyword is a value even when its last word alone would not be.
         run, last = text[span[0]:span[1]], _bare(match.group("value"))
         if _is_value(match.group("value")) or (
-                len(run.split()) >= 2 and (last.isdigit() or last not in _NOT_A_VALUE)
+                len(run.split()) >= 2 and (last.isdigit() or last not in NOT_A_VALUE)
                 and not _CONTEXT.search(run)):
             add(span)
     if context:
@@ -611,7 +510,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         for match in _QUOTED.finditer(text):
             quoted = match.group("q").split()
             if len(quoted) <= 6 and any(any(c.isdigit() for c in w) for w in quoted) \
-                    and not any(_bare(w) in _UI_WORDS for w in quoted):
+                    and not any(_bare(w) in UI_WORDS for w in quoted):
                 add(match.span("q"))
     elif anywhere:
         for span in _phrase_spans(text, whole=True):
@@ -675,11 +574,11 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         elif not anywhere and _looks_random(word):  # a log line quoting a lone password
             add(_core(text, *match.span()))
 
-    if after and not any(_bare(m.group()) in _DOING for m in tokens):
-        meaningful = [m for m in tokens if _bare(m.group()) not in _FILLER]
+    if after and not any(_bare(m.group()) in DOING for m in tokens):
+        meaningful = [m for m in tokens if _bare(m.group()) not in FILLER]
         if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
             answer = after == "security" and not any(
-                _bare(m.group()) in _REPLIES or _bare(m.group()) in _NOT_A_VALUE
+                _bare(m.group()) in REPLIES or _bare(m.group()) in NOT_A_VALUE
                 for m in meaningful)
             if answer:
                 add(_core(text, meaningful[0].start(), meaningful[-1].end()))
@@ -693,23 +592,19 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
                         bare.isdigit() and 4 <= len(bare) <= 8):
                     add(_core(text, *match.span()))
         words = [_bare(m.group()) for m in tokens]
-        numbered = any(w.isdigit() or w in _NUMBER_WORDS for w in words)
+        numbered = any(w.isdigit() or w in NUMBER_WORDS for w in words)
         if (2 <= len(tokens) <= 6 and "?" not in text and all(_is_word_or_number(m.group()) for m in tokens)
-                and not any(w in _NOT_A_PHRASE for w in words)
-                and not any(w in _REPLIES or w in _DOING or w in _ANSWER_STOP
-                            or (w in _NOT_A_VALUE and w not in _NUMBER_WORDS) for w in words)
+                and not any(w in NOT_A_PHRASE for w in words)
+                and not any(w in REPLIES or w in DOING or w in ANSWER_STOP
+                            or (w in NOT_A_VALUE and w not in NUMBER_WORDS) for w in words)
                 and (numbered or len(tokens) >= 3)):
             add(_core(text, tokens[0].start(), tokens[-1].end()))
         # A short reply after context that holds a secret is all secret
         # ("daffodils and tulips", "its Bluebell77x").
-        if spans and len(tokens) <= 5 and not any(_bare(m.group()) in _REPLIES for m in tokens):
+        if spans and len(tokens) <= 5 and not any(_bare(m.group()) in REPLIES for m in tokens):
             add(_core(text, tokens[0].start(), tokens[-1].end()))
 
     return Finding(tuple(_merge(spans)), context)
-
-
-# Words of a reply that says what the user will do, not what the secret is.
-_DOING = frozenset("ask asking tell ring call phone speak check wait try email text".split())
 
 
 def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
@@ -726,13 +621,13 @@ def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
         bare = _bare(word)
         titled = (bare == "the" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper())
         if (word.strip(_OPEN_QUOTES)[:1].isupper() and bare.replace("-", "").isalpha()
-                and bare not in _NOT_AN_ANSWER and (_is_value(word) or titled)
+                and bare not in NOT_AN_ANSWER and (_is_value(word) or titled)
                 and not _overlaps(tokens[i].span(), question)
                 and (not start_of_sentence or titled or is_rare_word(word))):
             j = i
             while (j + 1 < len(tokens) and word[-1:] not in ",.;!?"
                    and tokens[j + 1].group()[:1].isupper() and _is_value(tokens[j + 1].group())
-                   and _bare(tokens[j + 1].group()) not in _NOT_AN_ANSWER):
+                   and _bare(tokens[j + 1].group()) not in NOT_AN_ANSWER):
                 j += 1
                 word = tokens[j].group()
             add(_core(text, tokens[i].start(), tokens[j].end()), check=False)
