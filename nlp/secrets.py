@@ -125,6 +125,8 @@ _PROTECTED = re.compile(
 _OPEN_QUOTES = "\"'“‘`«("
 _CLOSE_PUNCT = "\"'”’`»).,;:"
 _TOKEN = re.compile(r"\S+")
+# What nlp/privacy.py puts in place of a secret or personal data.
+_MASKED = re.compile(r"\[[a-z ]+ removed\]")
 
 _ASSIGNED = re.compile(
     rf"\b{_KEYWORD}(?:(?:\s+(?:ko|po|na|ni|ya|la|le|de|mi|mu))?,?\s+(?:is|was|are|were|=|:|-|–|would\s+be|will\s+be|should\s+be|"
@@ -488,8 +490,12 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     protected = _protected(text, codes=not context or bool(_UNDERSCORED.search(text)))
     spans: List[Span] = []
 
+    masked = [m.span() for m in _MASKED.finditer(text)]
+
     def add(span: Optional[Span], check: bool = True) -> None:
-        if span and span[1] > span[0] and not (check and _overlaps(span, protected)):
+        """``check``: protected spans do not apply; a mask already there always does."""
+        if span and span[1] > span[0] and not _overlaps(span, masked) \
+                and not (check and _overlaps(span, protected)):
             spans.append(span)
 
     for match in _ASSIGNED.finditer(text):

@@ -64,3 +64,15 @@ def test_a_clicked_button_is_stored_as_its_payload_even_after_a_password_questio
     before = [user("how do I reset my password?")]
     for payload in ("/prepare_call", '/helpdesk_contact{"org_type": "pharmacy"}'):
         assert mask_new_events([user(payload)], before)[0]["text"] == payload
+
+
+def test_masking_twice_changes_nothing_the_second_time():
+    """A message is masked before Rasa parses it and again in the store."""
+    import yaml
+    from pathlib import Path
+
+    corpus = Path(__file__).parents[1] / "privacy" / "secrets_dev.yml"
+    for case in yaml.safe_load(corpus.read_text(encoding="utf-8"))["cases"]:
+        for context in ("", "password", "security"):
+            once = mask(case["text"], context)
+            assert mask(once, context) == once, case["id"]
