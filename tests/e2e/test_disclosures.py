@@ -200,7 +200,8 @@ def test_make_shell_through_a_pseudo_terminal(servers, tmp_path):
 def api_server(servers):
     """A second Rasa server with the HTTP API on behind a token (the shared one
     keeps it off, as `make run` does), on its own tracker database."""
-    port, db, api_token = free_port(), servers["tmp"] / "api-tracker.db", secrets.token_urlsafe(16)
+    port, db = free_port(), servers["tmp"] / "api-tracker.db"
+    api_token = secrets.token_hex(16)  # a token_urlsafe may start with "-", which argparse misreads
     endpoints = servers["tmp"] / "api-endpoints.yml"
     endpoints.write_text((ROOT / "endpoints.yml").read_text()
                          .replace("http://localhost:5055", servers["actions_url"])
