@@ -473,24 +473,23 @@ def _answer_span(text: str, start: int) -> Optional[Span]:
 def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> Finding:
     """Every secret disclosed in ``text``.
 
-    ``anywhere``: a long token of letters mixed with digits or symbols is a
-    candidate even outside password context. Log lines pass False: they are
-    full of identifiers ("rasa.core.processor", "TEAMS_APP_ID"), so there only
-    tokens of three kinds of character ("Gr3392521") are taken anywhere.
-
     ``after_context``: the previous message's context ("password" or
     "security", from ``Finding.context``), or "" when it had none. After
     context, a lone rare word or a PIN is a secret; after a security
     question, so is a short answer of ordinary words.
+
+    ``anywhere``: a long token of letters mixed with digits or symbols is a
+    candidate even outside password context. Log lines pass False: they are
+    full of identifiers ("rasa.core.processor", "TEAMS_APP_ID"), so there only
+    tokens of three kinds of character ("Gr3392521") are taken anywhere.
     """
     text = text or ""
     after = "security" if after_context == "security" else ("password" if after_context else "")
     own = context_of(text)
     context = own or after
     protected = _protected(text, codes=not context or bool(_UNDERSCORED.search(text)))
-    spans: List[Span] = []
-
     masked = [m.span() for m in _MASKED.finditer(text)]
+    spans: List[Span] = []
 
     def add(span: Optional[Span], check: bool = True) -> None:
         """``check``: protected spans do not apply; a mask already there always does."""
@@ -498,6 +497,20 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
                 and not (check and _overlaps(span, protected)):
             spans.append(span)
 
+    _keyword_values(text, add, context, anywhere)
+    _security_answers(text, add, context, own)
+    _pins_and_set_values(text, add)
+    _shaped_tokens(text, add, context, anywhere)
+    if after:
+        _after_context(text, add, after, spans)
+    return Finding(tuple(_merge(spans)), context)
+
+
+Add = Callable[..., None]
+
+
+def _keyword_values(text: str, add: Add, context: str, anywhere: bool) -> None:
+    """A value next to a keyword, a passphrase of several words, a quoted value."""
     for match in _ASSIGNED.finditer(text):
         if _is_value(match.group("value")):
             add(_passphrase(text, *_core(text, *match.span("value"))))
@@ -521,7 +534,10 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     elif anywhere:
         for span in _phrase_spans(text, whole=True):
             add(span)
-    # Security answers may be dates or places: no protected span applies.
+
+
+def _security_answers(text: str, add: Add, context: str, own: str) -> None:
+    """Security answers may be dates or places: no protected span applies."""
     for match in _SECURITY_TRIGGER.finditer(text):
         direct = not match.group("link").strip()
         span = _answer_span(text, match.end())
@@ -547,6 +563,10 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         for match in _SPACED_LETTERS.finditer(text):
             group = next((g for g in ("run", "single") if match.group(g)), 0)
             add(match.span(group), check=False)
+
+
+def _pins_and_set_values(text: str, add: Add) -> None:
+    """PINs, and values set or typed in a message with a keyword."""
     for match in _PIN.finditer(text):
         if not _PIN_NOT.search(match.group("gap") or ""):
             add(match.span("value"), check=False)  # digits: protected patterns don't apply
@@ -570,6 +590,9 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
                 if re.fullmatch(r"\d{4,8}", _bare(match.group("value"))):
                     add(match.span("value"), check=False)
 
+
+def _shaped_tokens(text: str, add: Add, context: str, anywhere: bool) -> None:
+    """Tokens that mix letters with digits or symbols."""
     tokens = list(_TOKEN.finditer(text))
     for match in tokens:
         word = match.group()
@@ -580,37 +603,40 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         elif not anywhere and _looks_random(word):  # a log line quoting a lone password
             add(_core(text, *match.span()))
 
-    if after and not any(_bare(m.group()) in DOING for m in tokens):
-        meaningful = [m for m in tokens if _bare(m.group()) not in FILLER]
-        if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
-            answer = after == "security" and not any(
-                _bare(m.group()) in REPLIES or _bare(m.group()) in NOT_A_VALUE
-                for m in meaningful)
-            if answer:
-                add(_core(text, meaningful[0].start(), meaningful[-1].end()))
-            for match in meaningful:
-                word, bare = match.group(), _bare(match.group())
-                # A capitalised word alone after a login message is more often a
-                # name or a place ("Priya", "Leicester"): NHSmail passwords are 10+
-                # characters of mixed kinds, so only a long one is taken.
-                named = word.strip(_OPEN_QUOTES)[:1].isupper() and after == "password"
-                if (is_rare_word(word) and (not named or len(bare) >= 10)) or (
-                        bare.isdigit() and 4 <= len(bare) <= 8):
-                    add(_core(text, *match.span()))
-        words = [_bare(m.group()) for m in tokens]
-        numbered = any(w.isdigit() or w in NUMBER_WORDS for w in words)
-        if (2 <= len(tokens) <= 6 and "?" not in text and all(_is_word_or_number(m.group()) for m in tokens)
-                and not any(w in NOT_A_PHRASE for w in words)
-                and not any(w in REPLIES or w in DOING or w in ANSWER_STOP
-                            or (w in NOT_A_VALUE and w not in NUMBER_WORDS) for w in words)
-                and (numbered or len(tokens) >= 3)):
-            add(_core(text, tokens[0].start(), tokens[-1].end()))
-        # A short reply after context that holds a secret is all secret
-        # ("daffodils and tulips", "its Bluebell77x").
-        if spans and len(tokens) <= 5 and not any(_bare(m.group()) in REPLIES for m in tokens):
-            add(_core(text, tokens[0].start(), tokens[-1].end()))
 
-    return Finding(tuple(_merge(spans)), context)
+def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
+    """A lone value, a short answer or a short passphrase, sent right after context."""
+    tokens = list(_TOKEN.finditer(text))
+    if any(_bare(m.group()) in DOING for m in tokens):
+        return
+    meaningful = [m for m in tokens if _bare(m.group()) not in FILLER]
+    if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
+        answer = after == "security" and not any(
+            _bare(m.group()) in REPLIES or _bare(m.group()) in NOT_A_VALUE
+            for m in meaningful)
+        if answer:
+            add(_core(text, meaningful[0].start(), meaningful[-1].end()))
+        for match in meaningful:
+            word, bare = match.group(), _bare(match.group())
+            # A capitalised word alone after a login message is more often a
+            # name or a place ("Priya", "Leicester"): NHSmail passwords are 10+
+            # characters of mixed kinds, so only a long one is taken.
+            named = word.strip(_OPEN_QUOTES)[:1].isupper() and after == "password"
+            if (is_rare_word(word) and (not named or len(bare) >= 10)) or (
+                    bare.isdigit() and 4 <= len(bare) <= 8):
+                add(_core(text, *match.span()))
+    words = [_bare(m.group()) for m in tokens]
+    numbered = any(w.isdigit() or w in NUMBER_WORDS for w in words)
+    if (2 <= len(tokens) <= 6 and "?" not in text and all(_is_word_or_number(m.group()) for m in tokens)
+            and not any(w in NOT_A_PHRASE for w in words)
+            and not any(w in REPLIES or w in DOING or w in ANSWER_STOP
+                        or (w in NOT_A_VALUE and w not in NUMBER_WORDS) for w in words)
+            and (numbered or len(tokens) >= 3)):
+        add(_core(text, tokens[0].start(), tokens[-1].end()))
+    # A short reply after context that holds a secret is all secret
+    # ("daffodils and tulips", "its Bluebell77x").
+    if spans and len(tokens) <= 5 and not any(_bare(m.group()) in REPLIES for m in tokens):
+        add(_core(text, tokens[0].start(), tokens[-1].end()))
 
 
 def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
