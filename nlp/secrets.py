@@ -125,6 +125,8 @@ _PROTECTED = re.compile(
 _OPEN_QUOTES = "\"'“‘`«("
 _CLOSE_PUNCT = "\"'”’`»).,;:"
 _TOKEN = re.compile(r"\S+")
+# Terminal colours in a log line ("\x1b[01;33mSanic"): inside a token, never a secret.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # What nlp/privacy.py puts in place of a secret or personal data.
 _MASKED = re.compile(r"\[[a-z ]+ removed\]")
 
@@ -271,6 +273,7 @@ def _protected(text: str, codes: bool = True) -> List[Span]:
     """Spans no rule may flag. ``codes``: unlabelled upper-case codes too
     (not in a message about passwords, where "SUNNYSIDE55" is one)."""
     spans = [m.span() for m in _PROTECTED.finditer(text) if _at_token_edges(text, *m.span())]
+    spans += [m.span() for m in _ANSI.finditer(text)]
     for match in _TOKEN.finditer(text) if codes else ():
         start, end = _core(text, *match.span())
         if _CODE.fullmatch(text[start:end].rstrip("!?")):

@@ -76,3 +76,11 @@ def test_masking_twice_changes_nothing_the_second_time():
         for context in ("", "password", "security"):
             once = mask(case["text"], context)
             assert mask(once, context) == once, case["id"]
+
+
+def test_a_log_line_keeps_its_identifiers_and_colours():
+    line = ("\x1b[01;33mSanic is running in PRODUCTION mode.\x1b[0m "
+            "Teams channel is off: set TEAMS_APP_ID, TEAMS_APP_PASSWORD to switch it on")
+    assert mask(line, for_logs=True) == line
+    assert mask("Received user message 'Gr3392521'", for_logs=True) == \
+        "Received user message '[password removed]'"
