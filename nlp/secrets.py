@@ -446,8 +446,9 @@ def _is_value(word: str) -> bool:
     bare = _bare(word)
     if not any(c.isalnum() for c in bare) or bare in NOT_A_VALUE or bare in REPLIES:
         return False
-    if bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed")):
-        return False  # "password is expiring", "was changed"
+    if (bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed"))
+            and not word.strip(_OPEN_QUOTES)[:1].isupper() and not is_rare_word(bare)):
+        return False  # "password is expiring", "was changed"; not "Mohammed"
     if bare.isdigit():
         return 4 <= len(bare) <= 8  # a PIN, not "3"
     return True

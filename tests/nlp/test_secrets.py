@@ -37,3 +37,17 @@ def test_disclosed_secrets_are_found_and_redacted(text, redacted):
 )
 def test_questions_about_passwords_are_not_secrets(text):
     assert not contains_secret(text)
+
+
+def test_the_entry_point_conversation_is_judged_alike_whatever_secrets_it_makes():
+    """tests/e2e/test_disclosures.py makes new secrets each run: none may slip."""
+    from nlp.secrets import find_secrets
+    from tests.support.disclosures import conversation
+
+    for _ in range(300):
+        turns, values = conversation()
+        after = ""
+        for message, discloses in turns:
+            finding = find_secrets(message, after)
+            assert finding.disclosed is discloses, message
+            after = finding.context or ("password" if finding.disclosed else "")
