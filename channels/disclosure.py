@@ -33,7 +33,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlp.privacy import (PRIVACY_KEY, decision, follows_password_context, is_payload,
+from nlp.privacy import (PRIVACY_KEY, decide_and_mask, follows_password_context, is_payload,
                          latest_exchange, mask, warning_text)
 
 def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]:
@@ -43,8 +43,7 @@ def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]
         verdict = {"disclosed": False, "context": ""}
     else:
         after = follows_password_context(latest_exchange(tracker.events), warning_text())
-        verdict = decision(text, after)
-        message.text = mask(text, after)
+        verdict, message.text = decide_and_mask(text, after)
     message.metadata = dict(message.metadata or {}, **{PRIVACY_KEY: verdict})
     return verdict
 

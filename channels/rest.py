@@ -10,7 +10,6 @@
 Configured in credentials.yml as `channels.rest.GuardedRestInput`.
 """
 import json
-import logging
 from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -23,8 +22,6 @@ from channels import limits
 from channels.guard import clean_text
 from channels.idempotency import MAX_ID_CHARS
 from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
-
-logger = logging.getLogger(__name__)
 
 USAGE = ('Send JSON like {"sender": "a-conversation-id", "message": "your question"}, '
          'optionally with "message_id": the same id on a retry gets the same answer.')

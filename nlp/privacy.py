@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from nlp.secrets import context_of, find_secrets
+from nlp.secrets import Finding, context_of, find_secrets, is_rare_word
 
 MASKS = {
     "SECRET": "[password removed]",
@@ -97,15 +97,17 @@ def _pipeline():
     return build()
 
 
-def personal_data_spans(text: str, after_context: str = "",
-                        for_logs: bool = False) -> List[Tuple[int, int, str]]:
+def personal_data_spans(text: str, after_context: str = "", for_logs: bool = False,
+                        found: Optional[Finding] = None) -> List[Tuple[int, int, str]]:
     """(start, end, kind) of every secret, email, phone, NHS number, postcode,
     date of birth and name (after a title, or a pair with a rare word).
 
     ``after_context``: the previous message's context (nlp/secrets.py).
     ``for_logs``: a log line, full of identifiers that are not secrets.
+    ``found``: the secrets, when the caller has looked for them already.
     """
-    found = find_secrets(text, after_context, anywhere=not for_logs)
+    if found is None:
+        found = find_secrets(text, after_context, anywhere=not for_logs)
     spans = [(s, e, "SECRET") for s, e in found.spans]
     for match in _NHS_NUMBER.finditer(text):
         if is_nhs_number("".join(match.groups())):
@@ -140,8 +142,6 @@ def personal_data_spans(text: str, after_context: str = "",
 
 
 def _name_pairs(text: str) -> List[Tuple[int, int, str]]:
-    from nlp.secrets import is_rare_word
-
     found = []
     for match in _NAME_PAIR.finditer(text):
         words = match.group().split()
@@ -162,9 +162,10 @@ def _public_numbers() -> frozenset:
                      if name.endswith("_phone"))
 
 
-def mask(text: str, after_context: str = "", for_logs: bool = False) -> str:
+def mask(text: str, after_context: str = "", for_logs: bool = False,
+         found: Optional[Finding] = None) -> str:
     """``text`` with personal data and secrets replaced by a short marker."""
-    for start, end, kind in reversed(personal_data_spans(text, after_context, for_logs)):
+    for start, end, kind in reversed(personal_data_spans(text, after_context, for_logs, found)):
         text = text[:start] + MASKS[kind] + text[end:]
     return text
 
@@ -191,10 +192,12 @@ def warning_text() -> str:
     return content.fill(content.messages["secret_shared"])
 
 
-def decision(text: str, after_context: str) -> Dict[str, Any]:
-    """What is recorded with a message: never the secret, only the verdict."""
+def decide_and_mask(text: str, after_context: str) -> Tuple[Dict[str, Any], str]:
+    """The verdict recorded with a message (never the secret) and its masked
+    text, from one look at the raw text."""
     finding = find_secrets(text, after_context)
-    return {"disclosed": finding.disclosed, "context": finding.context}
+    verdict = {"disclosed": finding.disclosed, "context": finding.context}
+    return verdict, mask(text, after_context, found=finding)
 
 
 def follows_password_context(events: Sequence[Mapping[str, Any]],

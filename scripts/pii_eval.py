@@ -5,13 +5,13 @@
 A labelled value counts as masked when a masked span of the same kind covers
 it; "masked as anything" when any masked span does (what matters for
 privacy: it is not kept). A masked span that covers no labelled value is a
-false alarm.
+false alarm. tests/privacy/test_corpora.py gates on ``measure``.
 """
 import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 import yaml
 
@@ -20,12 +20,11 @@ from nlp.privacy import personal_data_spans
 KINDS = ("EMAIL", "UK_PHONE", "NHS_NUMBER", "POSTCODE", "DATE_OF_BIRTH", "PERSON")
 
 
-def main(argv: List[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("--errors", action="store_true")
-    args = parser.parse_args(argv)
-    cases = yaml.safe_load(args.corpus.read_text(encoding="utf-8"))["cases"]
+def load(path: Path) -> List[Dict[str, Any]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+
+
+def measure(cases: List[Dict[str, Any]]) -> Dict[str, Any]:
     gold, same, anything, alarms = Counter(), Counter(), Counter(), Counter()
     quiet_alarmed = quiet = 0
     errors = []
@@ -52,16 +51,30 @@ def main(argv: List[str]) -> int:
         if not case.get("pii"):
             quiet += 1
             quiet_alarmed += bool(spans)
+    return {"gold": gold, "same": same, "anything": anything, "alarms": alarms,
+            "masked": {kind: anything[kind] / gold[kind] for kind in gold},
+            "quiet": quiet, "quiet_alarmed": quiet_alarmed, "errors": errors}
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--errors", action="store_true")
+    args = parser.parse_args(argv)
+    cases = load(args.corpus)
+    result = measure(cases)
+    gold = result["gold"]
     print(f"{args.corpus.name}: {len(cases)} messages, {sum(gold.values())} labelled values")
     print("| kind | labelled | masked as that kind | masked as anything | false alarms |")
     print("|---|---|---|---|---|")
     for kind in KINDS:
         n = gold[kind] or 1
-        print(f"| {kind} | {gold[kind]} | {same[kind] / n:.0%} | {anything[kind] / n:.0%} "
-              f"| {alarms[kind]} |")
-    print(f"Messages without personal data that had something masked: {quiet_alarmed} of {quiet}")
+        print(f"| {kind} | {gold[kind]} | {result['same'][kind] / n:.0%} | "
+              f"{result['anything'][kind] / n:.0%} | {result['alarms'][kind]} |")
+    print(f"Messages without personal data that had something masked: "
+          f"{result['quiet_alarmed']} of {result['quiet']}")
     if args.errors:
-        print("\n".join(errors))
+        print("\n".join(result["errors"]))
     return 0
 
 

@@ -12,8 +12,8 @@ who never saw the detector or these tests).
 from pathlib import Path
 
 import pytest
-import yaml
 
+from scripts.pii_eval import load as load_pii, measure
 from scripts.secrets_eval import evaluate, load
 from tests.conftest import MEASURED
 
@@ -51,28 +51,14 @@ def test_development_corpora(corpus):
 
 
 def test_personal_data_typed_by_staff_is_masked():
-    from nlp.privacy import personal_data_spans
-
-    cases = yaml.safe_load((HERE / "pii_corpus.yml").read_text(encoding="utf-8"))["cases"]
-    found, total = {}, {}
-    quiet_alarmed = quiet = 0
-    for case in cases:
-        spans = personal_data_spans(case["text"])
-        for item in case.get("pii") or []:
-            start = case["text"].find(item["value"])
-            end = start + len(item["value"])
-            total[item["kind"]] = total.get(item["kind"], 0) + 1
-            found[item["kind"]] = found.get(item["kind"], 0) + any(
-                a < end and start < b for a, b, _ in spans)
-        if not case.get("pii"):
-            quiet += 1
-            quiet_alarmed += bool(spans)
-    rate = {kind: found[kind] / total[kind] for kind in total}
+    result = measure(load_pii(HERE / "pii_corpus.yml"))
+    rate = result["masked"]
     MEASURED.append("personal data masked: " + ", ".join(
         f"{kind} {rate[kind]:.0%}" for kind in sorted(rate))
-        + f"; {quiet_alarmed} of {quiet} messages without any had something masked")
+        + f"; {result['quiet_alarmed']} of {result['quiet']} messages without any had "
+        "something masked")
     for kind in ("EMAIL", "UK_PHONE", "NHS_NUMBER", "POSTCODE"):
         assert rate[kind] >= 0.98, kind
     assert rate["DATE_OF_BIRTH"] >= 0.95
     assert rate["PERSON"] >= 0.70  # names without a title or a rare word are missed
-    assert quiet_alarmed / quiet <= 0.02
+    assert result["quiet_alarmed"] / result["quiet"] <= 0.02
