@@ -489,8 +489,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     """
     text = text or ""
     after = "security" if after_context == "security" else ("password" if after_context else "")
-    own = context_of(text)
-    context = own or after
+    context = context_of(text) or after
     protected = _protected(text, codes=not context or bool(_UNDERSCORED.search(text)))
     masked = [m.span() for m in _MASKED.finditer(text)]
     spans: List[Span] = []
@@ -502,7 +501,7 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
             spans.append(span)
 
     _keyword_values(text, add, context, anywhere)
-    _security_answers(text, add, context, own)
+    _security_answers(text, add, context)
     _pins_and_set_values(text, add)
     _shaped_tokens(text, add, context, anywhere)
     if after:
@@ -540,7 +539,7 @@ def _keyword_values(text: str, add: Add, context: str, anywhere: bool) -> None:
             add(span)
 
 
-def _security_answers(text: str, add: Add, context: str, own: str) -> None:
+def _security_answers(text: str, add: Add, context: str) -> None:
     """Security answers may be dates or places: no protected span applies."""
     for match in _SECURITY_TRIGGER.finditer(text):
         direct = not match.group("link").strip()
@@ -553,7 +552,9 @@ def _security_answers(text: str, add: Add, context: str, own: str) -> None:
         group = "value" if match.group("value") else "value2"
         if _is_value(match.group(group).split()[0]):
             add(_core(text, *match.span(group)), check=False)
-    if own == "security":
+    # The question's message, or the one after it unless it says what the user
+    # will do ("ok will ring Sarah").
+    if context == "security" and (context_of(text) == "security" or not _says_what_to_do(text)):
         add_capitalised_answers(text, add)
     if context == "security":
         for match in _SECURITY_EXTRA.finditer(text):
@@ -611,7 +612,7 @@ def _shaped_tokens(text: str, add: Add, context: str, anywhere: bool) -> None:
 def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
     """A lone value, a short answer or a short passphrase, sent right after context."""
     tokens = list(_TOKEN.finditer(text))
-    if any(_bare(m.group()) in DOING for m in tokens):
+    if _says_what_to_do(text):
         return
     meaningful = [m for m in tokens if _bare(m.group()) not in FILLER]
     if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
@@ -641,6 +642,11 @@ def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
     # ("daffodils and tulips", "its Bluebell77x").
     if spans and len(tokens) <= 5 and not any(_bare(m.group()) in REPLIES for m in tokens):
         add(_core(text, tokens[0].start(), tokens[-1].end()))
+
+
+def _says_what_to_do(text: str) -> bool:
+    """"ask Karen", "will ring them": a reply about what the user will do."""
+    return any(_bare(m.group()) in DOING for m in _TOKEN.finditer(text))
 
 
 def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:

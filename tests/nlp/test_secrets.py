@@ -51,3 +51,12 @@ def test_the_entry_point_conversation_is_judged_alike_whatever_secrets_it_makes(
             finding = find_secrets(message, after)
             assert finding.disclosed is discloses, message
             after = finding.context or ("password" if finding.disclosed else "")
+
+
+def test_a_name_given_in_the_message_after_a_security_question_is_an_answer():
+    from nlp.secrets import find_secrets
+
+    text = "no idea, maybe Pickles"
+    finding = find_secrets(text, after_context="security")
+    assert [text[a:b] for a, b in finding.spans] == ["Pickles"]
+    assert not find_secrets("ok will ring Sarah", after_context="security").disclosed
