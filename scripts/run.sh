@@ -67,12 +67,15 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+# The Rasa server, as `make run` and `make shell` both start it.
+rasa_run=("$BIN/rasa" run -m models/nhsmail.tar.gz --port "$RASA_PORT"
+          --credentials credentials.yml --endpoints "$ENDPOINTS" "${extra[@]}")
+
 if [ "${SHELL_MODE:-}" = 1 ]; then
   # The same server as `make run`, quietly in the background, and a console
   # that talks to its REST channel (scripts/shell.py says why).
   echo "Starting the assistant (log: var/shell-rasa.log)..."
-  "$BIN/rasa" run -m models/nhsmail.tar.gz -i 127.0.0.1 --port "$RASA_PORT" \
-    --credentials credentials.yml --endpoints "$ENDPOINTS" "${extra[@]}" > var/shell-rasa.log 2>&1 &
+  "${rasa_run[@]}" -i 127.0.0.1 > var/shell-rasa.log 2>&1 &
   rasa_pid=$!
   trap 'kill "$rasa_pid" 2>/dev/null || true; wait "$rasa_pid" 2>/dev/null || true; stop' EXIT
   for _ in $(seq 1 240); do
@@ -99,5 +102,4 @@ cat <<MSG
   Ctrl-C stops both servers.
 
 MSG
-"$BIN/rasa" run -m models/nhsmail.tar.gz -i "$RASA_INTERFACE" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "$ENDPOINTS" "${extra[@]}"
+"${rasa_run[@]}" -i "$RASA_INTERFACE"
