@@ -2,7 +2,7 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue, guidance
@@ -18,30 +18,79 @@ RESPONSES = {
 }
 
 
-def send(dispatcher: CollectingDispatcher, reply: guidance.Reply) -> None:
+Events = List[Dict[Text, Any]]
+
+
+def send(dispatcher: CollectingDispatcher, reply: guidance.Reply) -> Events:
+    """Sends ``reply``; the events remember what it answered and offered."""
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+    if not reply.topics:
+        return [SlotSet("offered_topic", None)]
+    return [SlotSet("last_topic", reply.topics[-1]), SlotSet("offered_topic", reply.offered)]
 
 
-def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> None:
+def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> Events:
     """Answers ``intent`` as the user's latest message asked it."""
     content = get_content()
     all_deleted = tracker.get_slot("all_accounts_deleted")
+    entities = dialogue.latest_entity_types(tracker)
     if intent == "share_password":
-        send(dispatcher, guidance.secret_warning(content))
+        events = send(dispatcher, guidance.secret_warning(content))
         asked = dialogue.intent_under_guard(tracker)
         if asked:  # the question that came with the password
-            answer_intent(dispatcher, tracker, asked)
-        return
-    topic = guidance.choose_topic(intent, dialogue.latest_entity_types(tracker), all_deleted)
+            events += answer_intent(dispatcher, tracker, asked)
+        return events
+    parts = guidance.compound_parts(intent)
+    if parts:
+        topics = [guidance.choose_topic(part, entities, all_deleted) for part in parts]
+        topics = [topic for topic in topics if topic]
+        return send(dispatcher, guidance.render_topics(
+            content, topics, tracker.get_slot("org_type"), for_site=bool(all_deleted)))
+    topic = guidance.choose_topic(intent, entities, all_deleted)
     if topic:
-        send(dispatcher, guidance.render_topic(
+        return send(dispatcher, guidance.render_topic(
             content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)))
-    elif intent in RESPONSES:
+    if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
-    elif intent == "nlu_fallback":
-        send(dispatcher, guidance.clarify(content, dialogue.likely_intents(tracker)))
-    else:
-        send(dispatcher, guidance.scope(content))
+        return [SlotSet("offered_topic", None)]
+    if intent == "inform_org_type":
+        return answer_follow_up(dispatcher, tracker, intent)
+    if intent == "nlu_fallback":
+        return send(dispatcher, guidance.clarify(
+            content, dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)))
+    return explain_scope(dispatcher, tracker)
+
+
+def explain_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    """Out of scope. Another system gets where to go instead; a message that
+    names NHSmail gets the likeliest NHSmail topics, never only "Something else"."""
+    content = get_content()
+    if dialogue.names_other_system(tracker):
+        return send(dispatcher, guidance.scope(content, other_system=True))
+    if dialogue.names_nhsmail(tracker):
+        return send(dispatcher, guidance.clarify(content, dialogue.likely_intents(tracker), True))
+    return send(dispatcher, guidance.scope(content))
+
+
+def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> Events:
+    """A yes or no to the latest answer's offer, or the organisation type said
+    on its own: answered in the context of the latest answer."""
+    content = get_content()
+    offered = tracker.get_slot("offered_topic")
+    last = tracker.get_slot("last_topic")
+    org_type = tracker.get_slot("org_type")
+    if intent == "affirm" and offered in content.topics:
+        return send(dispatcher, guidance.render_topic(content, offered, org_type))
+    if intent == "affirm":
+        dispatcher.utter_message(response="utter_ok")
+        return [SlotSet("offered_topic", None)]
+    if intent == "deny":
+        dispatcher.utter_message(response="utter_no_problem")
+        return [SlotSet("offered_topic", None)]
+    if last in content.topics and guidance.has_menu(content, last):
+        for_site = last == "reinstate_all_deleted"
+        return send(dispatcher, guidance.render_topic(content, last, org_type, for_site))
+    return send(dispatcher, guidance.org_noted(content, org_type))
 
 
 class ActionAnswerTopic(Action):
@@ -52,8 +101,7 @@ class ActionAnswerTopic(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        answer_intent(dispatcher, tracker, dialogue.latest_intent(tracker))
-        return []
+        return answer_intent(dispatcher, tracker, dialogue.latest_intent(tracker))
 
 
 class ActionWarnSecretShared(Action):
@@ -64,8 +112,7 @@ class ActionWarnSecretShared(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        answer_intent(dispatcher, tracker, "share_password")
-        return []
+        return answer_intent(dispatcher, tracker, "share_password")
 
 
 class ActionAskAllAccountsDeleted(Action):
@@ -77,11 +124,12 @@ class ActionAskAllAccountsDeleted(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         content = get_content()
+        events: Events = []
         if not dialogue.asked_all_accounts_deleted(tracker):
-            send(dispatcher, guidance.render_topic(
+            events += send(dispatcher, guidance.render_topic(
                 content, "reinstate_account", tracker.get_slot("org_type")))
         send(dispatcher, guidance.ask_all_accounts_deleted(content))
-        return []
+        return events
 
 
 class ActionAnswerReinstatement(Action):
@@ -95,12 +143,11 @@ class ActionAnswerReinstatement(Action):
         content = get_content()
         org_type = tracker.get_slot("org_type")
         if tracker.get_slot("all_accounts_deleted"):
-            send(dispatcher, guidance.render_topic(content, "reinstate_all_deleted", org_type))
-        elif dialogue.asked_all_accounts_deleted(tracker):
-            send(dispatcher, guidance.not_all_deleted(content))
-        else:
-            send(dispatcher, guidance.render_topic(content, "reinstate_account", org_type))
-        return []
+            return send(dispatcher, guidance.render_topic(
+                content, "reinstate_all_deleted", org_type, for_site=True))
+        if dialogue.asked_all_accounts_deleted(tracker):
+            return send(dispatcher, guidance.not_all_deleted(content))
+        return send(dispatcher, guidance.render_topic(content, "reinstate_account", org_type))
 
 
 class ActionExplainScope(Action):
@@ -111,8 +158,18 @@ class ActionExplainScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        send(dispatcher, guidance.scope(get_content()))
-        return []
+        return explain_scope(dispatcher, tracker)
+
+
+class ActionAnswerFollowUp(Action):
+    """A yes, a no or an organisation type, in the context of the latest answer."""
+
+    def name(self) -> Text:
+        return "action_answer_follow_up"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return answer_follow_up(dispatcher, tracker, dialogue.latest_intent(tracker))
 
 
 class ActionDefaultAskAffirmation(Action):
@@ -123,8 +180,8 @@ class ActionDefaultAskAffirmation(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        send(dispatcher, guidance.clarify(get_content(), dialogue.likely_intents(tracker)))
-        return []
+        return send(dispatcher, guidance.clarify(
+            get_content(), dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)))
 
 
 class ActionDefaultAskRephrase(Action):

@@ -21,12 +21,16 @@ TOPIC_INTENTS = (
     "shared_mailbox", "outlook_setup", "helpdesk_contact", "prepare_call", "guides_faq",
     "local_team", "nhsmail_purpose", "bot_challenge",
 )
+# Compound questions: intents of two topics joined by this symbol (the
+# tokenizer's intent_split_symbol in config.yml), answered in one reply.
+COMPOUND_SEPARATOR = "+"
 # ...plus the variants the actions choose between.
 REQUIRED_TOPICS = TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa")
 REQUIRED_MESSAGES = (
     "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
     "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading",
     "input_empty", "input_too_long", "rate_limited", "unavailable", "affirm_question", "deny_question",
+    "other_system", "org_noted",
 )
 # Placeholders a template may use besides the facts, filled per reply.
 EXTRA_PLACEHOLDERS = ("org_label",)
@@ -43,12 +47,20 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """The next step an answer offers; a "yes" gets ``topic``'s answer."""
+    topic: str
+    question: str
+
+
+@dataclass(frozen=True)
 class Topic:
     name: str
     title: str
     answer: Tuple[Union[str, Dict[str, str]], ...]
     cite: Tuple[str, ...]
     followups: Tuple[Button, ...]
+    offer: Optional[Offer] = None
 
 
 @dataclass(frozen=True)
@@ -188,13 +200,24 @@ def parse_content(raw: Mapping[str, Any]) -> Content:
             if not button.get("title") or not str(button.get("payload", "")).startswith("/"):
                 problems.append(f"{where}.followups[{i}]: needs a title and a /payload")
             buttons.append(Button(str(button.get("title")), str(button.get("payload"))))
+        offer = None
+        if topic.get("offer") is not None:
+            raw_offer = topic["offer"]
+            if not isinstance(raw_offer, Mapping):
+                problems.append(f"{where}.offer: expected a topic and a question")
+            else:
+                problems += _problems_in_template(raw_offer.get("question"), f"{where}.offer.question", known)
+                offer = Offer(str(raw_offer.get("topic")), str(raw_offer.get("question")))
         topics[name] = Topic(
             name, str(topic.get("title", "")), tuple(answer),
-            tuple(topic.get("cite") or []), tuple(buttons),
+            tuple(topic.get("cite") or []), tuple(buttons), offer,
         )
     for name in REQUIRED_TOPICS:
         if name not in topics:
             problems.append(f"topics.{name}: missing")
+    for name, topic in topics.items():
+        if topic.offer and topic.offer.topic not in topics:
+            problems.append(f"topics.{name}.offer: {topic.offer.topic!r} is not a topic")
 
     messages = raw.get("messages") or {}
     for name in REQUIRED_MESSAGES:

@@ -3,6 +3,8 @@ from typing import List, Optional
 
 from rasa_sdk import Tracker
 
+from nlp import systems
+
 ASK_ALL_ACCOUNTS_DELETED = "action_ask_all_accounts_deleted"
 REINSTATE_FORM = "reinstate_form"
 # Intents that are never a topic to answer from the ranking.
@@ -15,6 +17,18 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 
 def latest_entity_types(tracker: Tracker) -> List[str]:
     return [e.get("entity") for e in tracker.latest_message.get("entities") or []]
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def names_nhsmail(tracker: Tracker) -> bool:
+    return systems.names_nhsmail(latest_text(tracker))
+
+
+def names_other_system(tracker: Tracker) -> bool:
+    return systems.other_system_named(latest_text(tracker), latest_entity_types(tracker))
 
 
 def likely_intents(tracker: Tracker) -> List[str]:

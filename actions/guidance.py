@@ -5,9 +5,9 @@ I/O, so each can be tested on its own. Replies are short paragraphs with steps
 as lists, to read on a phone.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.content import TOPIC_INTENTS, Content, Topic
+from actions.content import COMPOUND_SEPARATOR, TOPIC_INTENTS, Content, Topic
 # Intents whose question MFA words turn into the MFA answer.
 MFA_INTENTS = ("helpdesk_contact", "reset_password", "outlook_setup")
 
@@ -16,6 +16,10 @@ MFA_INTENTS = ("helpdesk_contact", "reset_password", "outlook_setup")
 class Reply:
     text: str
     buttons: List[Dict[str, str]] = field(default_factory=list)
+    # The topics answered and the one offered next: the dialogue keeps them
+    # so that "yes" or "I'm in a pharmacy" can follow this reply.
+    topics: Tuple[str, ...] = ()
+    offered: Optional[str] = None
 
 
 def org_type_key(content: Content, org_type: Optional[str]) -> str:
@@ -97,7 +101,49 @@ def render_topic(
     buttons = buttons_for(content, topic)
     if org_type:  # already said: don't offer to choose it again
         buttons = [b for b in buttons if '"org_type"' not in b["payload"]]
-    return Reply("\n\n".join(paragraphs), buttons)
+    offered = None
+    if topic.offer:
+        paragraphs.append(content.fill(topic.offer.question))
+        offered = topic.offer.topic
+    return Reply("\n\n".join(paragraphs), buttons, (topic_name,), offered)
+
+
+def compound_parts(intent: Optional[str]) -> List[str]:
+    """The intents of a compound question ("a+b"); [] for a single intent."""
+    if not intent or COMPOUND_SEPARATOR not in intent:
+        return []
+    return intent.split(COMPOUND_SEPARATOR)
+
+
+def render_topics(
+    content: Content, topic_names: Sequence[str], org_type: Optional[str] = None,
+    for_site: bool = False,
+) -> Reply:
+    """One reply that answers several topics in turn: a compound question.
+
+    Each part keeps its own answer; the offer is the last part's, unless it
+    offers a topic this reply already answers, and no button repeats a part.
+    """
+    parts = [render_topic(content, name, org_type, for_site) for name in topic_names]
+    if len(parts) == 1:
+        return parts[0]
+    paragraphs = []
+    for reply in parts:
+        text = reply.text
+        if reply.offered:  # the offer's question goes last, once
+            text = text.rsplit("\n\n", 1)[0]
+        paragraphs.append(f"{content.topics[reply.topics[0]].title}:\n\n{text}")
+    offered = parts[-1].offered if parts[-1].offered not in topic_names else None
+    if offered:
+        paragraphs.append(content.fill(content.topics[parts[-1].topics[0]].offer.question))
+    answered = {f"/{name}" for name in topic_names}
+    buttons, seen = [], set()
+    for reply in parts:
+        for button in reply.buttons:
+            if button["payload"] not in answered and button["payload"] not in seen:
+                seen.add(button["payload"])
+                buttons.append(button)
+    return Reply("\n\n".join(paragraphs), buttons[:4], tuple(topic_names), offered)
 
 
 def choose_topic(
@@ -112,6 +158,19 @@ def choose_topic(
     if intent in MFA_INTENTS and "mfa" in entities:
         return "helpdesk_mfa"
     return intent if intent in TOPIC_INTENTS else None
+
+
+def has_menu(content: Content, topic_name: str) -> bool:
+    """The topic's answer gives the phone menu, which depends on the organisation type."""
+    return any(isinstance(part, dict) and part.get("block") in ("menu_path", "identity_checklist")
+               for part in content.topics[topic_name].answer)
+
+
+def org_noted(content: Content, org_type: Optional[str]) -> Reply:
+    """The organisation type, said before any question."""
+    label = content.org_types[org_type_key(content, org_type)]["label"]
+    return Reply(content.fill(content.messages["org_noted"], org_label=label),
+                 scope_buttons(content))
 
 
 def secret_warning(content: Content) -> Reply:
@@ -133,13 +192,21 @@ def not_all_deleted(content: Content) -> Reply:
     return Reply(content.fill(content.messages["reinstate_not_all"]), buttons_for(content, topic))
 
 
-def clarify(content: Content, likely_intents: Sequence[str]) -> Reply:
+# Offered when a message names NHSmail but no topic is likely enough: its
+# first choice is always an NHSmail topic, never only "Something else".
+DEFAULT_CLARIFY_TOPICS = ("reset_password", "helpdesk_contact")
+
+
+def clarify(content: Content, likely_intents: Sequence[str], names_nhsmail: bool = False) -> Reply:
     """Two-stage fallback: the two likeliest topics as buttons, and a way out.
 
     The way out sends `out_of_scope`, which Rasa's two-stage fallback reads as
     "none of these" and answers by asking the user to rephrase.
     """
     topics = [name for name in likely_intents if name in content.topics][:2]
+    if names_nhsmail:
+        topics += [name for name in DEFAULT_CLARIFY_TOPICS if name not in topics]
+        topics = topics[:2]
     buttons = [{"title": content.topics[t].title, "payload": f"/{t}"} for t in topics]
     buttons.append({"title": content.messages["clarify_other"], "payload": "/out_of_scope"})
     return Reply(content.fill(content.messages["clarify"]), buttons)
@@ -149,13 +216,22 @@ def rephrase(content: Content) -> Reply:
     return Reply(content.fill(content.messages["rephrase"]))
 
 
-def scope(content: Content) -> Reply:
-    """What the assistant can help with, and the helpdesk for everything else."""
-    lines = [content.fill(content.messages["scope"])]
+def scope(content: Content, other_system: bool = False) -> Reply:
+    """What the assistant can help with, and the helpdesk for everything else.
+
+    ``other_system``: the message was about another system, app, device or
+    account; the reply says so first and where such questions go, and gives
+    no NHSmail phone-menu path.
+    """
+    lines = [content.fill(content.messages["other_system"]), ""] if other_system else []
+    lines += [content.fill(content.messages["scope"])]
     lines += [f"- {content.topics[name].title}" for name in content.scope_topics]
     text = "\n".join(lines) + "\n\n" + content.fill(content.messages["scope_other"])
-    buttons = [
+    return Reply(text, scope_buttons(content))
+
+
+def scope_buttons(content: Content) -> List[Dict[str, str]]:
+    return [
         {"title": content.topics[name].title, "payload": f"/{name}"}
         for name in content.scope_buttons
     ]
-    return Reply(text, buttons)
