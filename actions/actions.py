@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue, guidance
-from actions.content import get_content
+from actions.content import COMPOUND_SEPARATOR, get_content
 
 # Intents answered by a response in domain.yml when action_answer_topic meets them.
 RESPONSES = {
@@ -26,7 +26,8 @@ def send(dispatcher: CollectingDispatcher, reply: guidance.Reply) -> Events:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
     if not reply.topics:
         return [SlotSet("offered_topic", None)]
-    return [SlotSet("last_topic", reply.topics[-1]), SlotSet("offered_topic", reply.offered)]
+    last = COMPOUND_SEPARATOR.join(reply.topics)
+    return [SlotSet("last_topic", last), SlotSet("offered_topic", reply.offered)]
 
 
 def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> Events:
@@ -87,9 +88,10 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, intent:
     if intent == "deny":
         dispatcher.utter_message(response="utter_no_problem")
         return [SlotSet("offered_topic", None)]
-    if last in content.topics and guidance.has_menu(content, last):
-        for_site = last == "reinstate_all_deleted"
-        return send(dispatcher, guidance.render_topic(content, last, org_type, for_site))
+    topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
+    if any(guidance.has_menu(content, topic) for topic in topics):
+        for_site = "reinstate_all_deleted" in topics
+        return send(dispatcher, guidance.render_topics(content, topics, org_type, for_site))
     return send(dispatcher, guidance.org_noted(content, org_type))
 
 

@@ -1,5 +1,6 @@
 """Slot extraction that Rasa's built-in mappings cannot express."""
-from typing import Any, Dict, Text
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,13 +13,45 @@ from actions import dialogue
 SCOPE_INTENTS = ("reinstate_account", "inactive_account", "shared_mailbox", "prepare_call")
 
 
+# "not a care home", "rather than social care": the type the caller is not.
+_NEGATED = re.compile(r"(?:\bnot|n't|\bno|rather than|instead of)\s+(?:a|an|the|in|at)?\s*$", re.I)
+
+
+# "I'm in a pharmacy", "we're a nursing home", "calling from a chemist": the
+# caller's own organisation, not one they mention ("the GP surgery emailed").
+_SELF = re.compile(
+    r"(?:\bi'?m|\bim\b|\bi am|\bwe'?re|\bwe are|\bwork|\bworking|\bbased|\bcalling|"
+    r"\bringing|\bphoning|\bfrom|\bit'?s|\bits|\bthis is|\bour)\b[^.?!]{0,30}$",
+    re.I,
+)
+
+
+def org_type_from(text: str, entities: List[Dict[str, Any]], said_alone: bool) -> Optional[str]:
+    """The organisation type the caller says they work in, or None.
+
+    ``said_alone``: the message only states the type (intent inform_org_type),
+    so any type it names counts; otherwise only one the caller speaks of as
+    their own. The first that is not negated wins: "I'm at a pharmacy, not a
+    care home" is a pharmacy. Values are already normalised by the synonyms.
+    """
+    for entity in entities:
+        if entity.get("entity") != "org_type":
+            continue
+        before = text[: entity.get("start") or 0]
+        if _NEGATED.search(before):
+            continue
+        if said_alone or _SELF.search(before) or not before.strip():
+            return entity.get("value")
+    return None
+
+
 def all_accounts_deleted_from(intent: Any, entity_types: Any, asked: bool) -> Dict[Text, Any]:
     """The slot's new value, if this message gives one.
 
     ``asked``: reinstate_form is waiting for the answer to its question, so a
     yes or no answers it. Otherwise only the user's own words set it.
     """
-    if intent in SCOPE_INTENTS and "account_scope" in entity_types:
+    if (intent in SCOPE_INTENTS or asked) and "account_scope" in entity_types:
         return {"all_accounts_deleted": True}
     if asked and intent == "affirm":
         return {"all_accounts_deleted": True}
@@ -29,6 +62,14 @@ def all_accounts_deleted_from(intent: Any, entity_types: Any, asked: bool) -> Di
 
 class ValidatePredefinedSlots(ValidationAction):
     """Runs after every user message (Rasa's action_validate_slot_mappings)."""
+
+    async def extract_org_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        value = org_type_from(tracker.latest_message.get("text") or "",
+                              tracker.latest_message.get("entities") or [],
+                              dialogue.latest_intent(tracker) == "inform_org_type")
+        return {"org_type": value} if value else {}
 
     async def extract_all_accounts_deleted(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -38,7 +38,8 @@ ORG_TYPE_PHRASES = [
     "domiciliary care", "care agency", "care provider",
     "pharmacy", "pharmacist", "chemist", "community pharmacy",
     "gp practice", "gp surgery", "dental practice", "dentist", "optician",
-    "hospice",
+    "hospice", "dental surgery", "dentists", "opticians", "optometrist",
+    "doctors surgery", "supported living",
 ]
 
 # "all the staff accounts", "every linked account", "nobody can", "no one"...
@@ -57,7 +58,8 @@ ACCOUNT_SCOPE_PATTERNS: List[List[Dict[str, Any]]] = [
     [{"LOWER": {"IN": ["no", "none"]}}, {"LOWER": {"IN": ["working", "of", "more"]}, "OP": "?"},
      {"LOWER": {"IN": ["our", "the", "its"]}, "OP": "?"},
      {"LOWER": {"IN": ["logins", "accounts", "log-ins", "users", "emails"]}}],
-    [{"LOWER": "every"}, {"LOWER": "single"}, {"LEMMA": {"IN": ["account", "login", "user"]}}],
+    [{"LOWER": "every"}, {"LOWER": "single"}, {"LEMMA": {"IN": ["account", "login", "user", "one"]}}],
+    [{"LOWER": {"IN": ["every", "each"]}}, {"LOWER": "one"}, {"LOWER": "of"}, {"LOWER": {"IN": ["them", "us", "our", "the"]}}],
     [{"LOWER": "only"}, {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["people", "person", "ones", "staff"]}},
      {"LOWER": "with"}, {"LOWER": {"IN": ["accounts", "access", "logins", "an", "a"]}}],
 ]
