@@ -50,6 +50,7 @@ def make_tracker(
     events: Optional[List[Dict[str, Any]]] = None,
     ranking: Optional[List[Dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
+    text: Optional[str] = None,
 ) -> Tracker:
     """A tracker whose latest message has ``intent`` and these entity types.
 
@@ -57,8 +58,9 @@ def make_tracker(
     """
     latest = user_event(intent, entities)["parse_data"]
     latest["intent_ranking"] = ranking or [latest["intent"]]
-    latest["text"] = f"/{intent}"
-    all_slots = {"org_type": None, "all_accounts_deleted": None, "requested_slot": None}
+    latest["text"] = text if text is not None else f"/{intent}"
+    all_slots = {"org_type": None, "all_accounts_deleted": None, "requested_slot": None,
+                 "last_topic": None, "offered_topic": None}
     all_slots.update(slots or {})
     return Tracker(
         sender_id="test",
@@ -78,6 +80,11 @@ def run(action, dispatcher, tracker, domain) -> List[Dict[str, Any]]:
     if asyncio.iscoroutine(result):
         result = asyncio.run(result)
     return result
+
+
+def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The slots that ``events`` set, name to value (the last one wins)."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def texts(dispatcher: CollectingDispatcher) -> List[str]:

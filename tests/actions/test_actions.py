@@ -12,15 +12,19 @@ from actions.actions import (
     ActionExplainScope,
     ActionWarnSecretShared,
 )
-from tests.conftest import button_payloads, make_tracker, run, slot_event, texts, user_event
+from tests.conftest import (
+    button_payloads, make_tracker, run, slot_event, slots_set, texts, user_event,
+)
 
 NUMBER = "0333 200 1133"
 
 
 def test_password_question_gets_number_email_hours_and_menu(dispatcher, domain):
     events = run(ActionAnswerTopic(), dispatcher, make_tracker("reset_password"), domain)
-    assert events == []
+    # The answer is remembered, with its offer, for a "yes" or an organisation type.
+    assert slots_set(events) == {"last_topic": "reset_password", "offered_topic": "prepare_call"}
     [text] = texts(dispatcher)
+    assert text.endswith("Would you like to know what they will ask you on the call?")
     assert "Phone: 0333 200 1133" in text
     assert "Email: helpdesk@nhs.net" in text
     assert "24 hours a day, 365 days a year" in text

@@ -44,3 +44,25 @@ def test_only_a_true_or_false_value_is_kept(dispatcher, domain):
     action = ValidatePredefinedSlots()
     assert action.validate_all_accounts_deleted(True, dispatcher, None, domain) == {"all_accounts_deleted": True}
     assert action.validate_all_accounts_deleted("all", dispatcher, None, domain) == {"all_accounts_deleted": None}
+
+
+def _org(text, word, value):
+    return {"entity": "org_type", "start": text.index(word), "value": value}
+
+
+def test_the_organisation_type_not_negated_is_the_callers():
+    from actions.slots import org_type_from
+    text = "I'm at a pharmacy, not a care home"
+    entities = [_org(text, "pharmacy", "pharmacy"), _org(text, "care home", "social_care")]
+    assert org_type_from(text, entities, said_alone=True) == "pharmacy"
+    text = "not a care home, a chemist"
+    entities = [_org(text, "care home", "social_care"), _org(text, "chemist", "pharmacy")]
+    assert org_type_from(text, entities, said_alone=True) == "pharmacy"
+
+
+def test_an_organisation_only_mentioned_is_not_the_callers():
+    from actions.slots import org_type_from
+    text = "the GP surgery said they emailed us but I can't log in"
+    assert org_type_from(text, [_org(text, "GP surgery", "other")], said_alone=False) is None
+    text = "we work in a pharmacy and I forgot my password"
+    assert org_type_from(text, [_org(text, "pharmacy", "pharmacy")], said_alone=False) == "pharmacy"
