@@ -19,7 +19,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
 
-.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu bench lock clean
+.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ browser: ## install Debian's Chromium and ChromeDriver for the widget's browser 
 
 purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30)
 	$(BIN)/python scripts/purge.py
+
+eval: train ## what the model understands: per-intent F1, accuracy per kind, out-of-scope confusion
+	@$(BIN)/python -m scripts.nlu_eval 2>/dev/null
 
 compare-nlu: spacy ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py

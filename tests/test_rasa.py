@@ -86,3 +86,56 @@ def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path, held_
     MEASURED.append(f"{held_out}: macro-F1 {f1:.3f} (gate {gate}); weakest: "
                     + ", ".join(f"{name} {score:.2f}" for score, name in weakest))
     assert f1 >= gate, f"macro-F1 {f1:.3f} < {gate}; weakest: {weakest}"
+
+
+# The blind files (docs/intents.md, written without sight of data/): gates on
+# the lockbox, blind_final.yml, just under what config.yml reaches there
+# (README "Understanding"). Only its figures are printed, never its errors.
+BLIND_GATES = {
+    "blind_final": {"macro_f1": 0.93, "oos_recall": 0.85, "topic_precision": 0.93},
+}
+
+
+@pytest.fixture(scope="module")
+def blind_figures(model, tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "figures.json"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.nlu_eval", "--model", model, "--files", "blind_final",
+         "blind_dev", "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("name", list(BLIND_GATES))
+def test_the_lockbox_meets_its_gates(blind_figures, name):
+    figures = blind_figures[name]
+    MEASURED.append(
+        f"tests/nlu/{name}.yml: macro-F1 {figures['macro_f1']:.3f}, accuracy "
+        f"{figures['accuracy']:.3f}, out-of-scope recall {figures['oos_recall']:.3f}, "
+        f"topic precision {figures['topic_precision']:.3f} (gates {BLIND_GATES[name]})")
+    low = {k: round(figures[k], 3) for k, gate in BLIND_GATES[name].items() if figures[k] < gate}
+    assert low == {}, f"below the gate: {low}"
+
+
+def test_the_blind_dev_file_is_reported(blind_figures):
+    figures = blind_figures["blind_dev"]
+    MEASURED.append(
+        f"tests/nlu/blind_dev.yml (development set): macro-F1 {figures['macro_f1']:.3f}, "
+        f"out-of-scope recall {figures['oos_recall']:.3f}")
+    assert figures["n"] >= 250 and figures["oos_n"] >= 40
+
+
+@pytest.mark.parametrize("name", ["blind_dev", "blind_final"])
+def test_blind_files_share_no_example_with_the_training_data(name):
+    """Nothing longer than two words: "yes", "thank you" or "hello" are the
+    same in any file anyone writes, and the model must know them."""
+    from scripts.nlu_eval import FILES as EVAL_FILES, read_examples
+    training = set()
+    for path in (ROOT / "data").glob("nlu*.yml"):
+        training |= {e.text.lower() for e in read_examples(path)}
+    blind = {e.text.lower() for e in read_examples(ROOT / EVAL_FILES[name])}
+    shared = {text for text in blind & training if len(text.split()) > 2}
+    # The lockbox's messages are never printed.
+    assert len(shared) == 0, shared if name != "blind_final" else f"{len(shared)} shared"
