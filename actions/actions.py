@@ -13,9 +13,9 @@ RESPONSES = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
     "thanks": "utter_you_are_welcome",
-    "affirm": "utter_ok",
-    "deny": "utter_no_problem",
 }
+# Intents that answer the latest answer: its offer, or its organisation type.
+FOLLOW_UPS = ("affirm", "deny", "inform_org_type")
 
 
 Events = List[Dict[Text, Any]]
@@ -54,7 +54,7 @@ def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Te
     if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
         return [SlotSet("offered_topic", None)]
-    if intent == "inform_org_type":
+    if intent in FOLLOW_UPS:
         return answer_follow_up(dispatcher, tracker, intent)
     if intent == "nlu_fallback":
         return send(dispatcher, guidance.clarify(
@@ -82,12 +82,8 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, intent:
     org_type = tracker.get_slot("org_type")
     if intent == "affirm" and offered in content.topics:
         return send(dispatcher, guidance.render_topic(content, offered, org_type))
-    if intent == "affirm":
-        dispatcher.utter_message(response="utter_ok")
-        return [SlotSet("offered_topic", None)]
-    if intent == "deny":
-        dispatcher.utter_message(response="utter_no_problem")
-        return [SlotSet("offered_topic", None)]
+    if intent in ("affirm", "deny"):
+        return send(dispatcher, guidance.acknowledge(content, intent == "affirm"))
     topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
     if any(guidance.has_menu(content, topic) for topic in topics):
         for_site = "reinstate_all_deleted" in topics

@@ -30,7 +30,7 @@ REQUIRED_MESSAGES = (
     "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
     "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading",
     "input_empty", "input_too_long", "rate_limited", "unavailable", "affirm_question", "deny_question",
-    "other_system", "org_noted",
+    "other_system", "org_noted", "ok", "no_problem",
 )
 # Placeholders a template may use besides the facts, filled per reply.
 EXTRA_PLACEHOLDERS = ("org_label",)

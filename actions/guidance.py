@@ -173,6 +173,11 @@ def org_noted(content: Content, org_type: Optional[str]) -> Reply:
                  scope_buttons(content))
 
 
+def acknowledge(content: Content, said_yes: bool) -> Reply:
+    """A yes or a no with nothing offered to say it to."""
+    return Reply(content.fill(content.messages["ok" if said_yes else "no_problem"]))
+
+
 def secret_warning(content: Content) -> Reply:
     return Reply(content.fill(content.messages["secret_shared"]))
 

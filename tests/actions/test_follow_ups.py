@@ -21,18 +21,18 @@ def test_yes_to_the_offer_gets_the_offered_answer(dispatcher, domain):
 def test_yes_when_nothing_was_offered_is_acknowledged(dispatcher, domain):
     tracker = make_tracker("affirm", slots={"last_topic": "prepare_call"})
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_ok"]
+    assert texts(dispatcher) == ["OK. What else can I help with?"]
 
 
 def test_no_to_the_offer_is_acknowledged_and_the_offer_is_dropped(dispatcher, domain):
     tracker = make_tracker("deny", slots={"offered_topic": "prepare_call"})
     events = run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_no_problem"]
+    assert texts(dispatcher) == ["No problem. What do you need help with?"]
     assert slots_set(events) == {"offered_topic": None}
     # ...so a later "yes" does not bring it back.
     again = make_tracker("affirm", slots={"offered_topic": None})
     run(ActionAnswerFollowUp(), dispatcher, again, domain)
-    assert dispatcher.messages[-1].get("response") == "utter_ok"
+    assert texts(dispatcher)[-1] == "OK. What else can I help with?"
 
 
 def test_organisation_type_alone_repeats_the_latest_answer_for_it(dispatcher, domain):
