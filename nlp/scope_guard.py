@@ -11,6 +11,11 @@ behind it, and the dialogue's answer says where such questions go instead.
 
 A device counts only when the message is about unlocking the device itself
 (a lock word, no mail word): "NHSmail on my tablet" is an NHSmail question.
+The reverse holds for one cue: an MFA problem ("not getting the mfa code
+text") with no other system named is NHSmail's, whatever the classifier
+learned about codes from door keypads; it becomes `helpdesk_contact`, whose
+answer the dialogue turns into the MFA answer.
+
 It runs after the FallbackClassifier and before SecretGuard, so a password
 typed alongside still gets the warning.
 """
@@ -23,9 +28,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlp.systems import other_system_named
+from nlp.systems import MFA, other_system_named
 
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+MFA_INTENT = "helpdesk_contact"
 
 
 @DefaultV1Recipe.register(
@@ -45,12 +51,19 @@ class OtherSystemGuard(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
+            intent = (message.get(INTENT) or {}).get("name")
             if other_system_named(message.get(TEXT) or "", types):
-                ranking: List[Dict[str, Optional[Any]]] = [
-                    entry for entry in message.get(INTENT_RANKING_KEY) or []
-                    if entry.get("name") != OUT_OF_SCOPE_INTENT
-                ]
-                chosen = {"name": OUT_OF_SCOPE_INTENT, "confidence": 1.0}
-                message.set(INTENT, chosen, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+                self._choose(message, OUT_OF_SCOPE_INTENT)
+            elif intent == OUT_OF_SCOPE_INTENT and MFA in types:
+                self._choose(message, MFA_INTENT)
         return messages
+
+    @staticmethod
+    def _choose(message: Message, name: str) -> None:
+        """``name`` first at 1.0; the classifier's ranking stays behind it."""
+        ranking: List[Dict[str, Optional[Any]]] = [
+            entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != name
+        ]
+        chosen = {"name": name, "confidence": 1.0}
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)

@@ -8,6 +8,7 @@ from typing import Iterable
 
 OTHER_SYSTEM = "other_system"
 DEVICE = "device"
+MFA = "mfa"
 
 # NHSmail named: the service, its addresses, portal or mailboxes. Not
 # "helpdesk": every system has one.

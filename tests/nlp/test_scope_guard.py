@@ -77,3 +77,17 @@ def test_the_guard_leaves_an_nhsmail_question_alone():
     [message] = OtherSystemGuard().process(
         [_message("nhsmail on the tablet", "outlook_setup", ["device"])])
     assert message.get("intent")["name"] == "outlook_setup"
+
+
+def test_an_mfa_problem_read_as_out_of_scope_is_the_helpdesks():
+    message = _message("not getting the code text", "out_of_scope", ["mfa"])
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.8},
+                                   {"name": "helpdesk_contact", "confidence": 0.2}])
+    [message] = OtherSystemGuard().process([message])
+    assert message.get("intent") == {"name": "helpdesk_contact", "confidence": 1.0}
+
+
+def test_an_mfa_code_for_another_system_stays_out_of_scope():
+    [message] = OtherSystemGuard().process(
+        [_message("bank app wants a verification code", "reset_password", ["other_system", "mfa"])])
+    assert message.get("intent")["name"] == "out_of_scope"
