@@ -30,10 +30,24 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 SECRETS: Dict[str, str] = {}  # every secret typed in this module, for the final search
 
 
+def answered_turns(events) -> int:
+    """User turns that the bot has answered and listens after. A turn can hold
+    two user events: the two-stage fallback reverts the message and logs it
+    again."""
+    turns, heard = 0, False
+    for event in events:
+        if event.get("event") == "user":
+            heard = True
+        elif heard and event.get("event") == "action" and event.get("name") == "action_listen":
+            turns, heard = turns + 1, False
+    return turns
+
+
 def user_turns_stored(servers, sender: str, count: int, seconds: float = 30) -> None:
-    """Waits until Rasa has stored ``count`` user turns (it sends, then stores)."""
+    """Waits until Rasa has stored ``count`` answered user turns (it sends,
+    then stores)."""
     deadline = time.monotonic() + seconds
-    while sum(e["event"] == "user" for e in stored_events(servers, sender)) < count:
+    while answered_turns(stored_events(servers, sender)) < count:
         assert time.monotonic() < deadline, f"{sender}: turn {count} never stored"
         time.sleep(0.05)
 
