@@ -66,9 +66,11 @@ class ValidatePredefinedSlots(ValidationAction):
     async def extract_org_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> Dict[Text, Any]:
-        value = org_type_from(tracker.latest_message.get("text") or "",
-                              tracker.latest_message.get("entities") or [],
-                              dialogue.latest_intent(tracker) == "inform_org_type")
+        text = tracker.latest_message.get("text") or ""
+        # A button's payload ('/helpdesk_contact{"org_type": "pharmacy"}') says
+        # the type as plainly as "I'm in a pharmacy".
+        said = dialogue.latest_intent(tracker) == "inform_org_type" or text.startswith("/")
+        value = org_type_from(text, tracker.latest_message.get("entities") or [], said)
         return {"org_type": value} if value else {}
 
     async def extract_all_accounts_deleted(

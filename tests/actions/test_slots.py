@@ -66,3 +66,15 @@ def test_an_organisation_only_mentioned_is_not_the_callers():
     assert org_type_from(text, [_org(text, "GP surgery", "other")], said_alone=False) is None
     text = "we work in a pharmacy and I forgot my password"
     assert org_type_from(text, [_org(text, "pharmacy", "pharmacy")], said_alone=False) == "pharmacy"
+
+
+def test_a_buttons_organisation_type_is_the_callers(dispatcher, domain):
+    import asyncio
+    from actions.slots import ValidatePredefinedSlots
+    from tests.conftest import make_tracker
+    text = '/helpdesk_contact{"org_type": "pharmacy"}'
+    tracker = make_tracker("helpdesk_contact", text=text)
+    tracker.latest_message["entities"] = [
+        {"entity": "org_type", "value": "pharmacy", "start": text.index("{"), "end": len(text)}]
+    extracted = asyncio.run(ValidatePredefinedSlots().extract_org_type(dispatcher, tracker, domain))
+    assert extracted == {"org_type": "pharmacy"}

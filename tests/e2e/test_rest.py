@@ -45,11 +45,19 @@ def test_a_typed_password_is_warned_about_and_not_echoed(servers):
     assert "Fluffy22" not in text
 
 
+def test_gibberish_gets_what_the_assistant_covers(servers):
+    [reply] = say(servers, "e2e-gibberish", "blorp the wibble")
+    assert reply["text"].startswith("I can help with NHSmail accounts for care homes:")
+    assert "/reset_password" in [b["payload"] for b in reply["buttons"]]
+
+
 def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers):
-    first = say(servers, "e2e-unclear", "blorp the wibble")
+    # Unclear, but it names NHSmail: the choices are NHSmail topics.
+    first = say(servers, "e2e-unclear", "blorp nhsmail wibble")
     assert first[0]["text"] == "Sorry, I'm not sure what you need. Is it one of these?"
     payloads = [b["payload"] for b in first[0]["buttons"]]
     assert len(payloads) == 3 and payloads[-1] == "/out_of_scope"
+    assert "/reset_password" in payloads
     second = say(servers, "e2e-unclear", "/out_of_scope")
     assert "say it another way" in second[0]["text"]
     third = say(servers, "e2e-unclear", "I've forgotten my password")
