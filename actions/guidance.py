@@ -80,12 +80,15 @@ def buttons_for(content: Content, topic: Topic) -> List[Dict[str, str]]:
 
 
 def render_topic(
-    content: Content, topic_name: str, org_type: Optional[str] = None, for_site: bool = False
+    content: Content, topic_name: str, org_type: Optional[str] = None, for_site: bool = False,
+    with_offer: bool = True,
 ) -> Reply:
     """The whole answer to one topic, for the caller's organisation type.
 
     ``for_site``: the caller speaks for the whole care home (every linked
     account is gone), so the checklist adds the site's ODS code and landline.
+    ``with_offer``: end with the topic's offer (a compound reply makes one
+    offer, for all its parts).
     """
     topic = content.topics[topic_name]
     org_label = content.org_types[org_type_key(content, org_type)]["label"]
@@ -101,10 +104,9 @@ def render_topic(
     buttons = buttons_for(content, topic)
     if org_type:  # already said: don't offer to choose it again
         buttons = [b for b in buttons if '"org_type"' not in b["payload"]]
-    offered = None
-    if topic.offer:
+    offered = topic.offer.topic if topic.offer and with_offer else None
+    if offered:
         paragraphs.append(content.fill(topic.offer.question))
-        offered = topic.offer.topic
     return Reply("\n\n".join(paragraphs), buttons, (topic_name,), offered)
 
 
@@ -124,18 +126,16 @@ def render_topics(
     Each part keeps its own answer; the offer is the last part's, unless it
     offers a topic this reply already answers, and no button repeats a part.
     """
-    parts = [render_topic(content, name, org_type, for_site) for name in topic_names]
-    if len(parts) == 1:
-        return parts[0]
-    paragraphs = []
-    for reply in parts:
-        text = reply.text
-        if reply.offered:  # the offer's question goes last, once
-            text = text.rsplit("\n\n", 1)[0]
-        paragraphs.append(f"{content.topics[reply.topics[0]].title}:\n\n{text}")
-    offered = parts[-1].offered if parts[-1].offered not in topic_names else None
+    if len(topic_names) == 1:
+        return render_topic(content, topic_names[0], org_type, for_site)
+    parts = [render_topic(content, name, org_type, for_site, with_offer=False)
+             for name in topic_names]
+    paragraphs = [f"{content.topics[name].title}:\n\n{reply.text}"
+                  for name, reply in zip(topic_names, parts)]
+    offer = content.topics[topic_names[-1]].offer
+    offered = offer.topic if offer and offer.topic not in topic_names else None
     if offered:
-        paragraphs.append(content.fill(content.topics[parts[-1].topics[0]].offer.question))
+        paragraphs.append(content.fill(offer.question))
     answered = {f"/{name}" for name in topic_names}
     buttons, seen = [], set()
     for reply in parts:

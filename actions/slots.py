@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 from actions import dialogue
+from nlp.privacy import is_payload
 
 # Intents in which "all the accounts" / "nobody can get in" means every account
 # linked to the shared mailbox is gone.
@@ -69,7 +70,7 @@ class ValidatePredefinedSlots(ValidationAction):
         text = tracker.latest_message.get("text") or ""
         # A button's payload ('/helpdesk_contact{"org_type": "pharmacy"}') says
         # the type as plainly as "I'm in a pharmacy".
-        said = dialogue.latest_intent(tracker) == "inform_org_type" or text.startswith("/")
+        said = dialogue.latest_intent(tracker) == "inform_org_type" or is_payload(text)
         value = org_type_from(text, tracker.latest_message.get("entities") or [], said)
         return {"org_type": value} if value else {}
 

@@ -19,15 +19,16 @@ answer the dialogue turns into the MFA answer.
 It runs after the FallbackClassifier and before SecretGuard, so a password
 typed alongside still gets the warning.
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlp.secret_guard import put_first
 from nlp.systems import MFA, other_system_named
 
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -53,17 +54,7 @@ class OtherSystemGuard(GraphComponent):
             types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
             intent = (message.get(INTENT) or {}).get("name")
             if other_system_named(message.get(TEXT) or "", types):
-                self._choose(message, OUT_OF_SCOPE_INTENT)
+                put_first(message, OUT_OF_SCOPE_INTENT)
             elif intent == OUT_OF_SCOPE_INTENT and MFA in types:
-                self._choose(message, MFA_INTENT)
+                put_first(message, MFA_INTENT)
         return messages
-
-    @staticmethod
-    def _choose(message: Message, name: str) -> None:
-        """``name`` first at 1.0; the classifier's ranking stays behind it."""
-        ranking: List[Dict[str, Optional[Any]]] = [
-            entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != name
-        ]
-        chosen = {"name": name, "confidence": 1.0}
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)

@@ -35,6 +35,16 @@ SHARE_PASSWORD_INTENT = "share_password"
 FALLBACK_INTENT = "nlu_fallback"
 
 
+def put_first(message: Message, name: str) -> None:
+    """A guard's decision: ``name`` first at 1.0, the classifier's ranking
+    (without ``name``) kept behind it for the actions to read."""
+    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
+               if entry.get("name") != name]
+    chosen = {"name": name, "confidence": 1.0}
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
@@ -64,9 +74,7 @@ class SecretGuard(GraphComponent):
                 if entry.get("name") != SHARE_PASSWORD_INTENT
             ]
             if self.disclosed(message):
-                guarded = {"name": SHARE_PASSWORD_INTENT, "confidence": 1.0}
-                message.set(INTENT, guarded, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [guarded] + ranking, add_to_output=True)
+                put_first(message, SHARE_PASSWORD_INTENT)
             elif (message.get(INTENT) or {}).get("name") == SHARE_PASSWORD_INTENT:
                 message.set(INTENT, self._next_choice(ranking), add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

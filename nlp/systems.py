@@ -10,22 +10,25 @@ OTHER_SYSTEM = "other_system"
 DEVICE = "device"
 MFA = "mfa"
 
+# The service's name: "NHSmail", "nhs mail", "NHS e-mail", the guide's "NHSmal".
+_SERVICE = r"nhs\W{0,2}(?:e-?)?ma(?:i)?l|nhsmal"
 # NHSmail named: the service, its addresses, portal or mailboxes. Not
 # "helpdesk": every system has one.
 _NHSMAIL = re.compile(
-    r"nhs\W{0,2}(?:e-?)?ma(?:i)?l|nhsmal|\bnhs\.net\b|@nhs\b|\bportal\.nhs"
+    _SERVICE + r"|\bnhs\.net\b|@nhs\b|\bportal\.nhs"
     r"|shared (?:mail ?box|inbox)|generic (?:mail ?box|inbox)|care home (?:inbox|mail ?box)",
     re.IGNORECASE,
 )
 # ...unless it is named to say the question is not about it.
 _NOT_NHSMAIL = re.compile(
     r"(?:\bnot|n't|\bnothing to do with|\bisn'?t|\bnor)\s+(?:\w+\s+){0,2}?"
-    r"(?:nhs\W{0,2}(?:e-?)?ma(?:i)?l|nhsmal|the nhs one|my nhs one)",
+    r"(?:" + _SERVICE + r"|the nhs one|my nhs one)",
     re.IGNORECASE,
 )
+# "lock" covers locked and unlock, "forgot" forgotten.
 _LOCK_WORDS = re.compile(
-    r"pass\s?word|passwd|\bpw\b|\bpin\b|pass\s?code|\bcode\b|lock|log\s?in|login|log on|"
-    r"sign\s?in|password|unlock|forgot|forgotten|reset|access",
+    r"pass\s?word|passwd|\bpw\b|\bpin\b|pass\s?code|\bcode\b|lock|log\s?(?:in|on)|"
+    r"sign\s?in|forgot|reset|access",
     re.IGNORECASE,
 )
 # Words of an NHSmail account's world: with them, a device is where the

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -80,18 +80,17 @@ def acted_intent(parse: dict) -> str:
 
 
 def f1_table(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, Dict[str, float]]:
-    """Precision, recall, F1 and support for every gold label."""
-    table = {}
-    for label in sorted(set(gold)):
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        table[label] = {"precision": precision, "recall": recall, "f1": f1,
-                        "support": tp + fn}
-    return table
+    """Precision, recall, F1 and support for every gold label. Labels only
+    ever predicted (``nlu_fallback``) are not classes: their cost is in the
+    recall of the labels they took."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0)
+    return {label: {"precision": float(p), "recall": float(r), "f1": float(f),
+                    "support": int(n)}
+            for label, p, r, f, n in zip(labels, precision, recall, f1, support)}
 
 
 def is_topic(label: str) -> bool:

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
+from scripts.nlu_eval import FILES as EVAL_FILES, read_examples
 from tests.conftest import MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +54,7 @@ def test_every_conversation_flow_is_predicted(model, tmp_path):
 
 
 def examples(path):
-    data = yaml.safe_load(Path(path).read_text())
-    return {
-        line.strip()[2:].strip().lower()
-        for item in data["nlu"] if "intent" in item
-        for line in item["examples"].splitlines() if line.strip().startswith("- ")
-    }
+    return {example.text.lower() for example in read_examples(Path(path))}
 
 
 # Held-out files, never trained on, each written apart from data/nlu.yml:
@@ -131,11 +126,10 @@ def test_the_blind_dev_file_is_reported(blind_figures):
 def test_blind_files_share_no_example_with_the_training_data(name):
     """Nothing longer than two words: "yes", "thank you" or "hello" are the
     same in any file anyone writes, and the model must know them."""
-    from scripts.nlu_eval import FILES as EVAL_FILES, read_examples
     training = set()
     for path in (ROOT / "data").glob("nlu*.yml"):
-        training |= {e.text.lower() for e in read_examples(path)}
-    blind = {e.text.lower() for e in read_examples(ROOT / EVAL_FILES[name])}
+        training |= examples(path)
+    blind = examples(ROOT / EVAL_FILES[name])
     shared = {text for text in blind & training if len(text.split()) > 2}
     # The lockbox's messages are never printed.
     assert len(shared) == 0, shared if name != "blind_final" else f"{len(shared)} shared"
