@@ -18,6 +18,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from nlp.privacy import install_log_masking
+from settings import SettingsError, get_settings
 
 logger = logging.getLogger(__name__)
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
@@ -87,7 +88,11 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    token = os.environ.get(TOKEN_VARIABLE, "")
+    try:
+        secret = get_settings().action_server_token
+    except SettingsError as error:
+        sys.exit(str(error))
+    token = secret.get_secret_value() if secret else ""
     if not token:
         sys.exit(f"Set {TOKEN_VARIABLE}: the action server refuses to run open.")
     # The trackers it receives are masked already; its log lines are masked too.

@@ -23,14 +23,12 @@ A button's payload ("/prepare_call") is a choice, never a secret, and is left
 as it is. The tracker store masks again before it writes (stores/tracker.py),
 for what reaches it by other paths (the HTTP API's event endpoints).
 
-Rasa has no hook before parsing, hence the wrapper (Rasa 3.6.21 is pinned;
-tests/channels/test_disclosure.py shows the wrapper in force). Installed by
-``install()``, which channels/__init__.py calls.
+Rasa has no hook before parsing, so patches/disclosure.py wraps Rasa's
+message handling with ``guard``.
 """
 from typing import Any, Dict
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlp.privacy import (PRIVACY_KEY, decide_and_mask, follows_password_context, is_payload,
@@ -48,21 +46,7 @@ def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]
     return verdict
 
 
-# What handled the message before install(): Rasa's, or another wrapper of it.
-_wrapped: Dict[str, Any] = {}
-
-
-async def handle_message_with_tracker(self: MessageProcessor, message: UserMessage,
-                                      tracker: DialogueStateTracker) -> None:
-    # Always decided here, whatever metadata a client sent along.
-    guard(message, tracker)
-    await _wrapped["next"](self, message, tracker)
-
-
-def install() -> None:
-    """Puts the check in front of what handles the message now, and loads what
-    it needs, so that the first message of the day does not wait for the tables."""
-    if MessageProcessor._handle_message_with_tracker is not handle_message_with_tracker:
-        _wrapped["next"] = MessageProcessor._handle_message_with_tracker
-        MessageProcessor._handle_message_with_tracker = handle_message_with_tracker
+def warm_up() -> None:
+    """Loads what the check needs, so that the first message of the day does
+    not wait for the tables."""
     mask("warm up: my password is Warm1up", "password")

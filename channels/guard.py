@@ -12,6 +12,7 @@ from typing import Optional
 
 from actions.content import get_content
 from channels import limits
+from settings import get_settings
 
 REFUSALS = ("input_empty", "input_too_long", "rate_limited", "unavailable")
 
@@ -26,8 +27,10 @@ def clean_text(text: str) -> str:
 
 class MessageGuard:
     def __init__(self) -> None:
-        self.per_sender = limits.RateLimiter(limits.SENDER_PER_MINUTE)
-        self.per_address = limits.RateLimiter(limits.ADDRESS_PER_MINUTE)
+        settings = get_settings()
+        self.max_message_chars = settings.chat_max_message_chars
+        self.per_sender = limits.RateLimiter(settings.chat_rate_per_sender)
+        self.per_address = limits.RateLimiter(settings.chat_rate_per_address)
         content = get_content()
         self.replies = {key: content.fill(content.messages[key]) for key in REFUSALS}
 
@@ -44,7 +47,7 @@ class MessageGuard:
             return "rate_limited"
         if not text.strip():
             return "input_empty"
-        if len(text) > limits.MAX_MESSAGE_CHARS:
+        if len(text) > self.max_message_chars:
             return "input_too_long"
         return None
 

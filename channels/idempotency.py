@@ -14,22 +14,16 @@ The check runs inside Rasa's conversation lock (``Agent.handle_message`` holds
 it around ``MessageProcessor.handle_message``), so a retry that reaches another
 server while the first is still being answered waits for it and then finds it.
 It looks at the tracker Rasa has just read for the turn, before the message is
-parsed, so it costs no extra read (a separate read was measured at 1.4 ms for
-a 5-turn and 5 ms for a 20-turn conversation on SQLite) and a resent message
-is not even parsed; nothing is saved for it. Rasa has no hook for this, hence
-the two wrappers (Rasa 3.6.21 is pinned; tests/channels/test_idempotency.py
-and the end-to-end tests hold them to it); imported by channels/__init__.py
-like channels/speedups.py.
+parsed, so it costs no extra read (docs/decisions/rasa-patches.md has the
+figures) and a resent message is not even parsed; nothing is saved for it.
+Rasa has no hook for this, so patches/idempotency.py wraps Rasa's message
+handling with what this module decides.
 """
-import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-
-logger = logging.getLogger(__name__)
 
 MAX_ID_CHARS = 128
 
@@ -69,44 +63,3 @@ def replies_to(tracker: DialogueStateTracker, message_id: Text) -> Optional[List
         if isinstance(event, BotUttered):
             replies.append(event.message())
     return replies
-
-
-class _AlreadyStored(Exception):
-    def __init__(self, replies: List[Dict[Text, Any]]) -> None:
-        super().__init__("a message sent again")
-        self.replies = replies
-
-
-_handle_message = MessageProcessor.handle_message
-_handle_message_with_tracker = MessageProcessor._handle_message_with_tracker
-
-
-async def handle_message_with_tracker(self: MessageProcessor, message: UserMessage,
-                                      tracker: DialogueStateTracker) -> None:
-    """Rasa's, called with the conversation just read, before it parses the
-    message; stops the turn when the message's id is already stored."""
-    if isinstance(message, RetryableMessage):
-        replies = replies_to(tracker, message.message_id)
-        if replies is not None:
-            raise _AlreadyStored(replies)
-    await _handle_message_with_tracker(self, message, tracker)
-
-
-async def handle_message(self: MessageProcessor,
-                         message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
-    try:
-        return await _handle_message(self, message)
-    except _AlreadyStored as stored:
-        logger.info("A message sent again was not handled twice (%s).",
-                    "answered from the stored turn" if message.replay else "dropped")
-        if not message.replay:
-            return []
-        for reply in stored.replies:
-            await message.output_channel.send_response(message.sender_id, reply)
-        if isinstance(message.output_channel, CollectingOutputChannel):
-            return message.output_channel.messages
-        return None
-
-
-MessageProcessor.handle_message = handle_message
-MessageProcessor._handle_message_with_tracker = handle_message_with_tracker

@@ -1,23 +1,12 @@
-"""Settings and a rate limiter for the channels, from the environment."""
-import os
+"""The channels' rate limiter; the limits themselves are settings (settings.py)."""
 import time
 from collections import OrderedDict, deque
 from typing import Deque
 
 
-def _int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-# Documented in README.md, "Security and privacy".
-MAX_BODY_BYTES = _int("CHAT_MAX_BODY_BYTES", 16_384)
-MAX_MESSAGE_CHARS = _int("CHAT_MAX_MESSAGE_CHARS", 1_000)
+# The sender id is the conversation's key in every store, so its length is
+# fixed, not a setting.
 MAX_SENDER_CHARS = 128
-SENDER_PER_MINUTE = _int("CHAT_RATE_PER_SENDER", 20)
-ADDRESS_PER_MINUTE = _int("CHAT_RATE_PER_ADDRESS", 120)
 
 
 class RateLimiter:

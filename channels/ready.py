@@ -10,9 +10,6 @@ store and the action server all answer now; 503 otherwise, saying which:
 The event broker is reported too but does not gate readiness: analytics can
 wait (Rasa's broker keeps unpublished events and reconnects); chats cannot.
 
-On start it also makes the tracker store fail loudly (stores/tracker.py):
-Rasa's default would keep a conversation in memory when the database fails.
-
 Configured in credentials.yml as `channels.ready.ReadinessInput:`.
 """
 import asyncio
@@ -25,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from stores.tracker import primary, refuse_memory_fallback
+from stores.tracker import primary
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +94,6 @@ class ReadinessInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         ready = Blueprint("readiness", __name__)
-
-        @ready.listener("after_server_start")
-        async def fail_loudly(app: Any, _loop: Any) -> None:
-            agent = getattr(app.ctx, "agent", None)
-            if agent is not None and refuse_memory_fallback(agent.tracker_store):
-                logger.info("Tracker store errors refuse the turn (no in-memory fallback).")
 
         @ready.route("/", methods=["GET"])
         async def report(request: Request) -> HTTPResponse:

@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import limits
+from settings import get_settings
 from channels.guard import clean_text
 from channels.idempotency import MAX_ID_CHARS
 from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
@@ -33,8 +34,9 @@ def error(status: int, message: str) -> HTTPResponse:
 
 def parse_body(raw: bytes) -> Dict[str, Any]:
     """The sender and message of a request body, or BadRequest saying what is wrong."""
-    if len(raw) > limits.MAX_BODY_BYTES:
-        raise TooLarge(f"The body is larger than {limits.MAX_BODY_BYTES} bytes.")
+    max_bytes = get_settings().chat_max_body_bytes
+    if len(raw) > max_bytes:
+        raise TooLarge(f"The body is larger than {max_bytes} bytes.")
     try:
         payload = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -322,7 +322,7 @@ class SlackEventsInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(from_env("Slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
-                            {"SLACK_API_URL": AsyncWebClient.BASE_URL}))
+                            ["SLACK_API_URL"]))
 
     def __init__(self, settings: Optional[Dict[str, str]]) -> None:
         self.settings = settings

@@ -36,7 +36,7 @@ from socketio import AsyncServer
 
 from channels import limits
 from channels.guard import clean_text
-from channels.settings import from_env
+from settings import get_settings
 from channels.turn import Refused, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
@@ -56,29 +56,9 @@ WIDGET_FILES = {
 DEMO_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
                  "connect-src 'self'; img-src 'self'; base-uri 'none'; "
                  "form-action 'none'; frame-ancestors 'none'")
-ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:\d{1,5})?", re.I)
 # sanic-cors (Rasa's --cors, which scripts/run.sh sets from the same
 # CORS_ORIGINS) skips a request whose context carries this flag.
 SANIC_CORS_EVALUATED = "_sanic_cors_e"
-
-
-def parse_origins(raw: str) -> List[str]:
-    """The origins listed in CORS_ORIGINS (comma- or space-separated).
-
-    A wildcard, or anything that is not scheme://host[:port], is left out
-    with a log line: the widget's socket must never be open to every site.
-    """
-    origins = []
-    for entry in re.split(r"[,\s]+", raw.strip()):
-        entry = entry.rstrip("/")
-        if not entry:
-            continue
-        if ORIGIN.fullmatch(entry):
-            origins.append(entry.lower())
-        else:
-            logger.warning("CORS_ORIGINS: ignoring %r; list each origin as "
-                           "scheme://host[:port], never '*'.", entry)
-    return origins
 
 
 class OriginCheck:
@@ -151,8 +131,7 @@ class GuardedSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         """On by default, no secrets: the only setting is CORS_ORIGINS."""
-        settings = from_env("Website chat (socket.io)", [], {"CORS_ORIGINS": ""})
-        return cls(cors_origins=parse_origins(settings["CORS_ORIGINS"]))
+        return cls(cors_origins=get_settings().cors_origins)
 
     def __init__(self, cors_origins: Optional[List[str]] = None) -> None:
         super().__init__(session_persistence=True)
@@ -166,7 +145,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=OriginCheck(self.cors_origins),
-                          cors_credentials=False, max_http_buffer_size=limits.MAX_BODY_BYTES)
+                          cors_credentials=False, max_http_buffer_size=get_settings().chat_max_body_bytes)
         self.sio = sio  # Rasa's get_output_channel() reads it
         chat = ChatBlueprint(sio, self.socketio_path, "website_chat", __name__)
         add_widget_routes(chat)

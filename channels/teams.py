@@ -50,9 +50,7 @@ from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
 logger = logging.getLogger(__name__)
 
 REQUIRED = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID")
-OPTIONAL = {"TEAMS_OPENID_URL": teams_auth.OPENID_URL,
-            "TEAMS_TOKEN_URL": teams_auth.TOKEN_URL,
-            "TEAMS_ISSUER": teams_auth.ISSUER}
+OPTIONAL = ("TEAMS_OPENID_URL", "TEAMS_TOKEN_URL", "TEAMS_ISSUER")
 MAX_ACTIVITY_BYTES = 256 * 1024  # activities carry entities and channelData, far below this
 HERO_CARD = "application/vnd.microsoft.card.hero"
 _MENTION = re.compile(r"\s*<at\b[^>]*>.*?</at>\s*", re.I | re.S)

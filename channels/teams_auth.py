@@ -22,9 +22,7 @@ import jwt
 logger = logging.getLogger(__name__)
 
 # Microsoft's public endpoints; each can be overridden (README, "Teams").
-OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
-TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-ISSUER = "https://api.botframework.com"
+from settings import ISSUER, OPENID_URL, TOKEN_URL  # noqa: F401  (Bot Framework's defaults)
 SCOPE = "https://api.botframework.com/.default"
 
 CLOCK_SKEW = 300  # seconds of leeway on exp/nbf, as the Bot Framework allows

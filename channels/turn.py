@@ -25,6 +25,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from channels.guard import MessageGuard, clean_text
 from channels.idempotency import user_message
+from patches import require_installed
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Turns:
     """The checks and the hand-over to Rasa that every channel shares."""
 
     def __init__(self) -> None:
+        require_installed(by="The project's channels")
         self.guard = MessageGuard()
 
     def reply(self, key: str) -> str:

@@ -85,7 +85,7 @@ class Cluster:
                  for i, p in enumerate(s.action_ports)}
         cors = ["--cors", *s.cors] if s.cors else []
         for i, p in enumerate(s.rasa_ports):
-            found[f"rasa{i}"] = [str(BIN / "rasa"), "run", "-m", str(MODEL), "-i", "127.0.0.1",
+            found[f"rasa{i}"] = [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "-i", "127.0.0.1",
                                  "--port", str(p), "--credentials", "credentials.yml",
                                  "--endpoints", str(ENDPOINTS), *cors]
         found["nginx"] = nginx.command(s.directory)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,9 +47,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from settings import get_settings
+
 logger = logging.getLogger(__name__)
 
-CACHE_SIZE_VARIABLE = "MINILM_CACHE_SIZE"
 # Word-pieces per text, [CLS] and [SEP] included: the length the model was
 # tuned on (sentence-transformers' training used 128); chat turns are shorter.
 MAX_WORD_PIECES = 128
@@ -265,8 +265,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             # The bench's lever (`make bench`, "every text new"): the load
             # generator repeats a few scripted texts, which the cache would
             # otherwise answer after the warm-up.
-            cache_size=int(os.environ.get(CACHE_SIZE_VARIABLE, self._config["cache_size"])),
+            cache_size=self._cache_size(),
         )
+
+    def _cache_size(self) -> int:
+        size = get_settings().minilm_cache_size
+        return int(self._config["cache_size"] if size is None else size)
 
     @classmethod
     def create(

@@ -16,6 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from settings import get_settings  # noqa: E402  (the project's root, as for `make purge`)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,7 +57,7 @@ def purge(engine: sa.engine.Engine, days: float, now: float = None) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float, default=float(os.environ.get("RETENTION_DAYS", 30)))
+    parser.add_argument("--days", type=float, default=get_settings().retention_days)
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     args = parser.parse_args()
     deleted = purge(engine_from_endpoints(args.endpoints), args.days)

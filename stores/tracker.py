@@ -9,8 +9,8 @@ PostgreSQL:
 - fails loudly: after that, it raises TrackerStoreUnavailable. Rasa wraps every
   tracker store in a FailSafeTrackerStore that would swallow the error, start
   a fresh conversation and keep it in memory: the reply is out of context and
-  the turn is lost to the other servers. ``refuse_memory_fallback`` turns that
-  wrapper's error callback into a re-raise, so the channel answers 503
+  the turn is lost to the other servers. patches/fail_loud.py gives that
+  wrapper ``refuse_turn`` as its error callback, so the channel answers 503
   ("unavailable") and the conversation stays whole in the database;
 - publishes after storing: events go to the event broker only once they are
   committed (Rasa publishes first, then writes), so a refused turn sends no
@@ -32,7 +32,6 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.tracker_store import (
-    FailSafeTrackerStore,
     SQLTrackerStore,
     TrackerStore,
     create_engine_kwargs,
@@ -86,6 +85,10 @@ def sqlite_engine(url: Any) -> sa.engine.Engine:
 class StrictSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, retry_seconds: float = 5.0,
                  connect_timeout: int = 3, **kwargs: Any) -> None:
+        # Imported here: patches/fail_loud.py imports this module.
+        from patches import require_installed
+
+        require_installed(["fail_loud"], by="The tracker store")
         super().__init__(*args, **kwargs)
         self.retry_seconds = float(retry_seconds)
         url = self.engine.url
@@ -203,24 +206,14 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             connection.execute(sa.text("SELECT 1"))
 
 
-def _refuse(error: Exception) -> None:
+def refuse_turn(error: Exception) -> None:
+    """FailSafeTrackerStore's error callback (patches/fail_loud.py): re-raises,
+    so the turn is refused instead of kept in memory."""
     logger.error("Tracker store failed; refusing the turn instead of keeping it in memory: %s",
                  error)
     if isinstance(error, TrackerStoreUnavailable):
         raise error
     raise TrackerStoreUnavailable(str(error)) from error
-
-
-def refuse_memory_fallback(tracker_store: TrackerStore) -> bool:
-    """Makes Rasa's FailSafeTrackerStore re-raise instead of using memory.
-
-    Uses the wrapper's own error callback (the ``on_tracker_store_error``
-    argument Rasa's Agent never passes). Returns False if there is no wrapper.
-    """
-    if not isinstance(tracker_store, FailSafeTrackerStore):
-        return False
-    tracker_store._on_tracker_store_error = _refuse
-    return True
 
 
 def primary(tracker_store: TrackerStore) -> TrackerStore:

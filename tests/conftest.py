@@ -104,3 +104,14 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "measured")
         for line in MEASURED:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the settings from its own environment (monkeypatch.setenv),
+    as each server process reads them once from its own."""
+    from settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -69,9 +69,10 @@ def test_a_bad_review_date_is_refused(raw):
 # --- facts live once -------------------------------------------------------
 
 LOOPBACK = r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
-# Not NHSmail facts: the chat platforms' own endpoints (channel defaults) and
-# the reserved example hosts the README's snippets use.
-PLATFORM = (r"(?:[\w-]+\.)*(?:botframework\.com|microsoftonline\.com|slack\.com"
+# Not NHSmail facts: the chat platforms' own endpoints (channel defaults), the
+# upstream issues the Rasa patches name, and the reserved example hosts the
+# docs' snippets use.
+PLATFORM = (r"(?:[\w-]+\.)*(?:botframework\.com|microsoftonline\.com|slack\.com|github\.com"
             r"|example\.(?:org|com|net))\b|HOST\b")
 FACT_PATTERNS = {
     "link": re.compile(rf"https?://(?!{LOOPBACK}|{PLATFORM})|\bwww\.", re.I),

@@ -15,3 +15,9 @@ def test_the_http_api_needs_a_token_or_a_jwt_secret():
     result = run_script(RASA_ENABLE_API="1", RASA_AUTH_TOKEN="", RASA_JWT_SECRET="")
     assert result.returncode == 1
     assert "RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or RASA_JWT_SECRET" in result.stderr
+
+
+def test_a_cors_wildcard_stops_the_server_before_it_starts():
+    result = run_script(CORS_ORIGINS="https://care.example.org, *")
+    assert result.returncode == 1
+    assert "CORS_ORIGINS='https://care.example.org, *': origins must be listed explicitly" in result.stderr

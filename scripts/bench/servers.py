@@ -88,7 +88,7 @@ class RasaServer:
         credentials.write_text("channels.rest.GuardedRestInput:\n")
         start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "-m", model, "--port", str(self.port),
+            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", model, "--port", str(self.port),
              "--interface", "127.0.0.1", "--endpoints", str(endpoints),
              "--credentials", str(credentials)],
             cwd=ROOT, env=dict(env, **(extra_env or {})),

@@ -1,7 +1,8 @@
 """channels/idempotency.py: a message sent again with its id is handled once.
 
 The whole path (REST, Rasa's lock, the SQL store) is in tests/e2e/test_rest.py
-and the kill -9 test in tests/cluster/test_cluster.py; these pin the parts.
+and the kill -9 test in tests/cluster/test_cluster.py; these pin the parts
+(tests/patches/ shows the wrappers in force in Rasa's own methods).
 """
 import asyncio
 from types import SimpleNamespace
@@ -10,8 +11,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import channels  # noqa: F401  (installs the wrapper)
-from channels import idempotency
+from patches import idempotency as idempotency_patch
 from channels.idempotency import RetryableMessage, replies_to, user_message
 
 BUTTONS = [{"title": "Prepare for the call", "payload": "/prepare_call"}]
@@ -42,25 +42,27 @@ def test_the_replies_of_a_stored_turn_are_read_back_in_order_with_their_buttons(
     assert replies_to(conversation(), "m9") is None
 
 
-def test_a_retry_gets_the_first_answer_and_is_not_parsed_or_handled_again(monkeypatch):
+def test_a_retry_gets_the_first_answer_and_is_not_parsed_or_handled_again():
     """Rasa's handle_message reads the conversation and hands it to
     _handle_message_with_tracker (which parses and logs the message): stood in
-    for here, with the stored conversation above."""
+    for here, with the stored conversation above, and wrapped as
+    patches/idempotency.py wraps Rasa's."""
     handled = []
-
-    async def rasa_turn(self, message):
-        await idempotency.handle_message_with_tracker(self, message, conversation())
-        return ["handled"]
 
     async def rasa_parse_and_log(self, message, tracker):
         handled.append(message.text)
 
-    monkeypatch.setattr(idempotency, "_handle_message", rasa_turn)
-    monkeypatch.setattr(idempotency, "_handle_message_with_tracker", rasa_parse_and_log)
+    with_tracker = idempotency_patch.wrap_with_tracker(rasa_parse_and_log)
+
+    async def rasa_turn(self, message):
+        await with_tracker(self, message, conversation())
+        return ["handled"]
+
+    handle_message = idempotency_patch.wrap_handle_message(rasa_turn)
     processor = SimpleNamespace()
 
     out = CollectingOutputChannel()
-    sent = asyncio.run(idempotency.handle_message(
+    sent = asyncio.run(handle_message(
         processor, RetryableMessage("yes", out, "s1", message_id="m2")))
     assert [(m["recipient_id"], m["text"], m.get("buttons")) for m in sent] == [
         ("s1", "Your current manager should call 0333 200 1133.", BUTTONS),
@@ -69,25 +71,16 @@ def test_a_retry_gets_the_first_answer_and_is_not_parsed_or_handled_again(monkey
 
     # Teams' and Slack's retries: the first answer was posted already.
     out = CollectingOutputChannel()
-    assert asyncio.run(idempotency.handle_message(
+    assert asyncio.run(handle_message(
         processor, RetryableMessage("yes", out, "s1", message_id="m2", replay=False))) == []
     assert out.messages == [] and handled == []
 
     # A new id, and a message without one, are handled as usual.
-    assert asyncio.run(idempotency.handle_message(processor, RetryableMessage(
+    assert asyncio.run(handle_message(processor, RetryableMessage(
         "no", CollectingOutputChannel(), "s1", message_id="m4"))) == ["handled"]
-    assert asyncio.run(idempotency.handle_message(processor, UserMessage(
+    assert asyncio.run(handle_message(processor, UserMessage(
         "yes", CollectingOutputChannel(), "s1", message_id="m2"))) == ["handled"]
     assert handled == ["no", "yes"]
-
-
-def test_the_wrappers_are_what_rasa_runs():
-    from rasa.core.processor import MessageProcessor
-    assert MessageProcessor.handle_message is idempotency.handle_message
-    # The secrets check runs first, then the retry check, then Rasa's.
-    from channels import disclosure
-    assert MessageProcessor._handle_message_with_tracker is disclosure.handle_message_with_tracker
-    assert disclosure._wrapped["next"] is idempotency.handle_message_with_tracker
 
 
 def test_only_an_id_that_fits_makes_a_message_retryable():

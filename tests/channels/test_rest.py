@@ -9,6 +9,7 @@ from sanic import Sanic
 
 from actions.content import get_content
 from channels import limits
+from settings import load
 from channels.guard import clean_text
 from channels.rest import GuardedRestInput, parse_body
 from tests.fakes.microsoft import free_port
@@ -29,7 +30,7 @@ def test_a_good_body_is_parsed_and_cleaned():
         (b'{"sender": "\\u0001", "message": "x"}', '"sender" must be a non-empty string'),
         (b'{"sender": "' + b"s" * 129 + b'", "message": "x"}', "at most 128 characters"),
         (b'{"sender": "s", "message": null}', '"message" must be a string'),
-        (b"{" + b" " * limits.MAX_BODY_BYTES + b"}", "larger than"),
+        (b"{" + b" " * load({}).chat_max_body_bytes + b"}", "larger than"),
         (b'{"sender": "s", "message": "x", "message_id": 7}', '"message_id", if given, must be'),
         (b'{"sender": "s", "message": "x", "message_id": " "}', '"message_id", if given, must be'),
         (b'{"sender": "s", "message": "x", "message_id": "' + b"m" * 129 + b'"}',

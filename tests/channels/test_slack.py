@@ -256,7 +256,7 @@ def test_without_its_variables_the_channel_is_off_with_one_log_line_and_answers_
         channel = SlackEventsInput.from_credentials(None)
     assert [r.getMessage() for r in caplog.records] == [
         "Slack channel is off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET to switch it on "
-        "(see README)."]
+        "(docs/channels.md)."]
 
     async def scenario():
         async with serve(channel, None) as (session, url):

@@ -177,7 +177,7 @@ def test_without_its_settings_the_channel_is_off_with_one_log_line_and_answers_5
         channel = channel_from_env(monkeypatch, {"TEAMS_APP_ID": "id"})
     assert [r.getMessage() for r in caplog.records] == [
         "Teams channel is off: set TEAMS_APP_PASSWORD, TEAMS_TENANT_ID to switch it on "
-        "(see README)."]
+        "(docs/channels.md)."]
     server = Server(channel).start()
     try:
         answer = requests.post(server.webhook, json={"type": "message"}, timeout=5)

@@ -30,7 +30,7 @@ def test_a_form_goes_on_after_the_server_restarts(tmp_path):
 
     def start_rasa() -> subprocess.Popen:
         process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(rasa_port),
+            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(rasa_port),
              "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             cwd=ROOT, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT)
         wait_for(f"{url}/webhooks/ready/", process, log)

@@ -67,7 +67,7 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
             [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
             cwd=ROOT, env=env, stdout=open(logs["actions"], "w"), stderr=subprocess.STDOUT),
         "rasa": subprocess.Popen(
-            [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(rasa_port),
+            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(rasa_port),
              "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             cwd=ROOT, env=env, stdout=open(logs["rasa"], "w"), stderr=subprocess.STDOUT),
     }

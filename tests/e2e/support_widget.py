@@ -11,8 +11,8 @@ LISTED_ORIGIN = "https://care-home.example"
 @pytest.fixture(scope="session")
 def widget_env():
     """Environment variables for the Rasa server: the widget channel is on by
-    default, so only CORS_ORIGINS is set (plus a wildcard, which must be ignored)."""
-    return {"CORS_ORIGINS": f"{LISTED_ORIGIN}, *"}
+    default, so only CORS_ORIGINS is set."""
+    return {"CORS_ORIGINS": LISTED_ORIGIN}
 
 
 def stored_user_texts(servers, session_id, count, seconds=10):

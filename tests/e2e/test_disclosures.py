@@ -222,7 +222,7 @@ def api_server(servers):
     log = servers["tmp"] / "api-rasa.log"
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", ACTION_SERVER_TOKEN=servers["token"])
     process = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "-m", str(MODEL), "--port", str(port), "--endpoints",
+        [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(port), "--endpoints",
          str(endpoints), "--credentials", "credentials.yml", "--enable-api",
          "--auth-token", api_token, "--debug"],
         cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
