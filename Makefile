@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast browser purge compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint settings-doc browser purge compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,13 +77,24 @@ shell: train ## talk to the assistant in this terminal
 validate: $(VENV)/.installed ## check the training data, domain and stories
 	$(RASA) data validate --fail-on-warnings
 
-test: train ## every test: actions, content, NLU gate, stories, end to end
+# The browser tests drive Debian's Chromium and the cluster tests put Debian's
+# nginx in front of two Rasa servers: both are installed here when missing,
+# so the README's test command does all of its own set-up.
+test: train browser nginx ## every test: unit, NLU gates, stories, end to end, cluster, browser (installs Chromium and nginx if missing)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here." >&2; exit 1; fi; \
 	  exit $$rc
 
-test-fast: spacy encoder ## the unit tests only (no trained model needed)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: spacy encoder ## the unit tests only: no trained model, no services, under a minute
+	$(BIN)/python -m pytest -m unit -q
+
+lint: $(VENV)/.installed ## ruff (lint and format check) and mypy over the project's code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+settings-doc: $(VENV)/.installed ## rewrite docs/settings.md from settings.py
+	$(BIN)/python -m settings table > docs/settings.md
 
 browser: ## install Debian's Chromium and ChromeDriver for the widget's browser test
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
@@ -116,5 +127,6 @@ lock: $(VENV)/.installed ## rewrite constraints.txt from the installed versions
 	  echo "# Installed with -c so a fresh clone gets the same versions. Regenerate: make lock"; \
 	  $(BIN)/pip freeze ) > constraints.txt
 
-clean: ## remove the trained model, the spaCy build and results (keeps .venv and var/)
-	rm -rf models/*.tar.gz build results .pytest_cache
+clean: ## remove the trained model, the builds and untracked results (keeps .venv, var/ and results/*.md, *.png)
+	rm -rf models/*.tar.gz build .pytest_cache
+	find results -type f ! -name '*.md' ! -name '*.png' -delete 2>/dev/null || true

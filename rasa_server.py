@@ -15,12 +15,15 @@ Rasa starts, it:
 servers all start Rasa this way; the project's channels and tracker store
 refuse to start without the patches.
 """
+import os
 import sys
 
 from settings import SettingsError, get_settings
 
 
 def main() -> None:
+    # Nothing leaves the machine: Rasa's telemetry is off however it is started.
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     try:
         settings = get_settings()
     except SettingsError as error:
