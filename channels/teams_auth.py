@@ -21,7 +21,7 @@ import jwt
 
 logger = logging.getLogger(__name__)
 
-# Microsoft's public endpoints; each can be overridden (README, "Teams").
+# Microsoft's public endpoints; each can be overridden (docs/channels.md, "Microsoft Teams").
 from settings import ISSUER, OPENID_URL, TOKEN_URL  # noqa: F401  (Bot Framework's defaults)
 SCOPE = "https://api.botframework.com/.default"
 

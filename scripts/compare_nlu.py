@@ -2,8 +2,7 @@
 
 Usage: .venv/bin/python scripts/compare_nlu.py [variant ...]   (make compare-nlu)
 Each variant is config.yml with one change; the table it prints is the
-measurement behind the choices in config.yml (see README, "How the pipeline
-was chosen").
+measurement behind the choices in config.yml (docs/decisions/pipeline.md).
 """
 import asyncio
 import copy

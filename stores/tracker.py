@@ -61,12 +61,12 @@ def is_connection_error(error: Exception) -> bool:
 def sqlite_engine(url: Any) -> sa.engine.Engine:
     """SQLite for one machine's conversations, with its connections kept.
 
-    SQLAlchemy 1.4 pools nothing for a SQLite file: Rasa's engine opened and
-    closed a connection for every query of every turn (py-spy).
+    SQLAlchemy 1.4 pools nothing for a SQLite file: Rasa's engine opens and
+    closes a connection for every query of every turn (py-spy).
     The journal is a write-ahead log, so readers and the writer do not block
     each other when several Sanic workers share the file; every commit is
-    still synced (synchronous=FULL): measured, skipping that sync gained
-    nothing once connections were kept, and a power cut then loses no turn.
+    still synced (synchronous=FULL): measured, skipping that sync gains
+    nothing once connections are kept, and a power cut then loses no turn.
     """
     # timeout: how long a write waits for another worker's (SQLite's busy timeout).
     engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4, max_overflow=4,
@@ -124,7 +124,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         of them are stored) in SQLAlchemy Core, built once.
 
         Rasa builds them with the ORM on every call; that building, not the
-        database, was most of the store's time in a turn (py-spy, `make
+        database, is most of the store's time in a turn (py-spy, `make
         bench`). Same SQL meaning: the sender's events from the latest
         ``session_started`` on (all of them if there is none), by id.
         """

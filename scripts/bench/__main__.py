@@ -27,7 +27,7 @@ LEVELS = {1: 10, 10: 100, 50: 150}  # concurrency: conversations (five turns eac
 # compare, is run REPEATS times and the median run reported; the rest once, so
 # the run stays within 30 minutes on a slow day.
 REPEATS = 1 if QUICK else 3
-REPEATED = ("project", "before-12", "rasa-default", "project, 2 Sanic workers")
+REPEATED = ("project", "no-encoder", "rasa-default", "project, 2 Sanic workers")
 if QUICK:
     LEVELS = {1: 3, 10: 10, 50: 50}
 
@@ -77,7 +77,7 @@ def speed_phase(work: Path, data: dict):
             actions.url, env["ACTION_SERVER_TOKEN"], calls=50 if QUICK else 300)
         # (label, extra environment, levels, options for RasaServer). The label
         # before the comma names the configuration.
-        runs = [("project", {}, LEVELS, {}), ("before-12", {}, {10: LEVELS[10]}, {}),
+        runs = [("project", {}, LEVELS, {}), ("no-encoder", {}, {10: LEVELS[10]}, {}),
                 ("rasa-default", {}, LEVELS, {})]
         if "minilm" in data["configs"]:
             # A tenth of the speed: half the conversations are enough.
