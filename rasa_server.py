@@ -15,6 +15,7 @@ Rasa starts, it:
 servers all start Rasa this way; the project's channels and tracker store
 refuse to start without the patches.
 """
+
 import os
 import sys
 

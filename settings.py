@@ -13,6 +13,7 @@ Secrets are ``SecretStr``: they never appear in a repr, a log line or an error.
 scripts/cluster.sh call it first); ``python -m settings table`` prints the
 table in docs/settings.md, which tests/test_settings.py keeps in step.
 """
+
 import functools
 import re
 import sys
@@ -41,108 +42,221 @@ class SettingsError(ValueError):
 class Settings(BaseModel):
     # Channels (the Rasa server)
     chat_max_body_bytes: int = _setting(
-        16_384, "CHAT_MAX_BODY_BYTES", "channels", "Largest REST or socket.io request body, "
-        "in bytes; a larger one gets 413.", ge=1_024, le=1_048_576)
+        16_384,
+        "CHAT_MAX_BODY_BYTES",
+        "channels",
+        "Largest REST or socket.io request body, in bytes; a larger one gets 413.",
+        ge=1_024,
+        le=1_048_576,
+    )
     chat_max_message_chars: int = _setting(
-        1_000, "CHAT_MAX_MESSAGE_CHARS", "channels", "Longest message, in characters; a longer "
-        "one gets the polite 'too long' reply.", ge=1, le=100_000)
+        1_000,
+        "CHAT_MAX_MESSAGE_CHARS",
+        "channels",
+        "Longest message, in characters; a longer one gets the polite 'too long' reply.",
+        ge=1,
+        le=100_000,
+    )
     chat_rate_per_sender: int = _setting(
-        20, "CHAT_RATE_PER_SENDER", "channels", "Messages a sender may send per minute, per "
-        "server; a load test lifts it.", ge=1)
+        20,
+        "CHAT_RATE_PER_SENDER",
+        "channels",
+        "Messages a sender may send per minute, per server; a load test lifts it.",
+        ge=1,
+    )
     chat_rate_per_address: int = _setting(
-        120, "CHAT_RATE_PER_ADDRESS", "channels", "Messages per minute from one client address "
-        "(REST and socket.io), per server.", ge=1)
+        120,
+        "CHAT_RATE_PER_ADDRESS",
+        "channels",
+        "Messages per minute from one client address (REST and socket.io), per server.",
+        ge=1,
+    )
     cors_origins: List[str] = _setting(
-        [], "CORS_ORIGINS", "channels", "Sites allowed to embed the widget or call the REST "
+        [],
+        "CORS_ORIGINS",
+        "channels",
+        "Sites allowed to embed the widget or call the REST "
         "channel from a browser, separated by commas or spaces (https://care.example.org); "
-        "'*' is refused. Empty: only the server's own /chat/ page.")
+        "'*' is refused. Empty: only the server's own /chat/ page.",
+    )
     rasa_stock_action_check: bool = _setting(
-        False, "RASA_STOCK_ACTION_CHECK", "channels", "1 leaves Rasa's own check of action-server "
-        "replies in place of the project's (patches/action_check.py), for `make bench`.")
+        False,
+        "RASA_STOCK_ACTION_CHECK",
+        "channels",
+        "1 leaves Rasa's own check of action-server "
+        "replies in place of the project's (patches/action_check.py), for `make bench`.",
+    )
     minilm_cache_size: Optional[int] = _setting(
-        None, "MINILM_CACHE_SIZE", "channels", "Texts whose MiniLM features are kept (LRU); 0 "
-        "turns the cache off (the bench's worst case). Empty: config.yml's cache_size.", ge=0)
+        None,
+        "MINILM_CACHE_SIZE",
+        "channels",
+        "Texts whose MiniLM features are kept (LRU); 0 "
+        "turns the cache off (the bench's worst case). Empty: config.yml's cache_size.",
+        ge=0,
+    )
     # Teams
     teams_app_id: Optional[str] = _setting(
-        None, "TEAMS_APP_ID", "teams", "The Azure Bot's app id. Teams is on when the app id, "
-        "password and tenant id are all set.")
+        None,
+        "TEAMS_APP_ID",
+        "teams",
+        "The Azure Bot's app id. Teams is on when the app id, password and tenant id are all set.",
+    )
     teams_app_password: Optional[SecretStr] = _setting(
-        None, "TEAMS_APP_PASSWORD", "teams", "The Azure Bot's client secret (secret).")
+        None, "TEAMS_APP_PASSWORD", "teams", "The Azure Bot's client secret (secret)."
+    )
     teams_tenant_id: Optional[str] = _setting(
-        None, "TEAMS_TENANT_ID", "teams", "The Azure tenant the bot's app is registered in.")
+        None, "TEAMS_TENANT_ID", "teams", "The Azure tenant the bot's app is registered in."
+    )
     teams_openid_url: str = _setting(
-        OPENID_URL, "TEAMS_OPENID_URL", "teams", "Where Bot Framework's signing keys are "
-        "published (a test points it at a fake).")
+        OPENID_URL,
+        "TEAMS_OPENID_URL",
+        "teams",
+        "Where Bot Framework's signing keys are published (a test points it at a fake).",
+    )
     teams_token_url: str = _setting(
-        TOKEN_URL, "TEAMS_TOKEN_URL", "teams", "Where the bot gets its token to reply; "
-        "{tenant} is replaced by TEAMS_TENANT_ID.")
+        TOKEN_URL,
+        "TEAMS_TOKEN_URL",
+        "teams",
+        "Where the bot gets its token to reply; {tenant} is replaced by TEAMS_TENANT_ID.",
+    )
     teams_issuer: str = _setting(
-        ISSUER, "TEAMS_ISSUER", "teams", "The issuer Teams' tokens must name.")
+        ISSUER, "TEAMS_ISSUER", "teams", "The issuer Teams' tokens must name."
+    )
     # Slack
     slack_bot_token: Optional[SecretStr] = _setting(
-        None, "SLACK_BOT_TOKEN", "slack", "The Slack app's bot token, xoxb-... (secret). Slack "
-        "is on when it and the signing secret are set.")
+        None,
+        "SLACK_BOT_TOKEN",
+        "slack",
+        "The Slack app's bot token, xoxb-... (secret). Slack "
+        "is on when it and the signing secret are set.",
+    )
     slack_signing_secret: Optional[SecretStr] = _setting(
-        None, "SLACK_SIGNING_SECRET", "slack", "The Slack app's signing secret (secret).")
+        None, "SLACK_SIGNING_SECRET", "slack", "The Slack app's signing secret (secret)."
+    )
     slack_api_url: str = _setting(
-        SLACK_API_URL, "SLACK_API_URL", "slack", "Slack's Web API (a test points it at a fake).")
+        SLACK_API_URL, "SLACK_API_URL", "slack", "Slack's Web API (a test points it at a fake)."
+    )
     # Action server
     action_server_token: Optional[SecretStr] = _setting(
-        None, "ACTION_SERVER_TOKEN", "action server", "Shared token between Rasa and the action "
+        None,
+        "ACTION_SERVER_TOKEN",
+        "action server",
+        "Shared token between Rasa and the action "
         "server (secret); the action server refuses to start without it. `make run` makes one "
-        "per run when it is unset.")
+        "per run when it is unset.",
+    )
     nhsmail_content: Path = _setting(
-        ROOT / "content" / "nhsmail.yml", "NHSMAIL_CONTENT", "action server",
-        "The content file the replies are built from.")
+        ROOT / "content" / "nhsmail.yml",
+        "NHSMAIL_CONTENT",
+        "action server",
+        "The content file the replies are built from.",
+    )
     # Retention
     retention_days: float = _setting(
-        30, "RETENTION_DAYS", "retention", "`make purge` deletes conversations idle for longer "
-        "than this many days.", gt=0)
+        30,
+        "RETENTION_DAYS",
+        "retention",
+        "`make purge` deletes conversations idle for longer than this many days.",
+        gt=0,
+    )
     # Cluster profile (`make run-cluster`)
-    cluster_port: int = _setting(8080, "CLUSTER_PORT", "cluster", "nginx's port in front of the "
-                                 "Rasa servers.", ge=1, le=65_535)
-    cluster_actions_port: int = _setting(8055, "CLUSTER_ACTIONS_PORT", "cluster", "nginx's port "
-                                         "in front of the action servers.", ge=1, le=65_535)
-    rasa_servers: int = _setting(2, "RASA_SERVERS", "cluster", "Rasa servers behind nginx.",
-                                 ge=1, le=16)
-    action_servers: int = _setting(2, "ACTION_SERVERS", "cluster", "Action servers behind "
-                                   "nginx.", ge=1, le=16)
-    pgdatabase: str = _setting("nhsmail", "PGDATABASE", "cluster", "PostgreSQL database of the "
-                               "conversations (created if missing).")
-    pguser: str = _setting("postgres", "PGUSER", "cluster", "PostgreSQL user of the Rasa "
-                           "servers.")
-    pgpassword: Optional[SecretStr] = _setting(None, "PGPASSWORD", "cluster", "That user's "
-                                               "password (secret).")
-    pgadmin: str = _setting("postgres", "PGADMIN", "cluster", "PostgreSQL superuser that "
-                            "creates the database and user.")
-    pgadmin_password: Optional[SecretStr] = _setting(None, "PGADMIN_PASSWORD", "cluster",
-                                                     "The superuser's password (secret).")
-    redis_db: int = _setting(1, "REDIS_DB", "cluster", "Redis database of the lock store.",
-                             ge=0, le=15)
-    rabbitmq_user: str = _setting("guest", "RABBITMQ_USER", "cluster", "RabbitMQ user of the "
-                                  "event broker.")
-    rabbitmq_password: SecretStr = _setting(SecretStr("guest"), "RABBITMQ_PASSWORD", "cluster",
-                                            "That user's password (secret).")
-    ticket_lock_lifetime: int = _setting(20, "TICKET_LOCK_LIFETIME", "cluster", "Seconds a "
-                                         "conversation's lock outlives a killed server.",
-                                         ge=1, le=600)
+    cluster_port: int = _setting(
+        8080,
+        "CLUSTER_PORT",
+        "cluster",
+        "nginx's port in front of the Rasa servers.",
+        ge=1,
+        le=65_535,
+    )
+    cluster_actions_port: int = _setting(
+        8055,
+        "CLUSTER_ACTIONS_PORT",
+        "cluster",
+        "nginx's port in front of the action servers.",
+        ge=1,
+        le=65_535,
+    )
+    rasa_servers: int = _setting(
+        2, "RASA_SERVERS", "cluster", "Rasa servers behind nginx.", ge=1, le=16
+    )
+    action_servers: int = _setting(
+        2, "ACTION_SERVERS", "cluster", "Action servers behind nginx.", ge=1, le=16
+    )
+    pgdatabase: str = _setting(
+        "nhsmail",
+        "PGDATABASE",
+        "cluster",
+        "PostgreSQL database of the conversations (created if missing).",
+    )
+    pguser: str = _setting("postgres", "PGUSER", "cluster", "PostgreSQL user of the Rasa servers.")
+    pgpassword: Optional[SecretStr] = _setting(
+        None, "PGPASSWORD", "cluster", "That user's password (secret)."
+    )
+    pgadmin: str = _setting(
+        "postgres", "PGADMIN", "cluster", "PostgreSQL superuser that creates the database and user."
+    )
+    pgadmin_password: Optional[SecretStr] = _setting(
+        None, "PGADMIN_PASSWORD", "cluster", "The superuser's password (secret)."
+    )
+    redis_db: int = _setting(
+        1, "REDIS_DB", "cluster", "Redis database of the lock store.", ge=0, le=15
+    )
+    rabbitmq_user: str = _setting(
+        "guest", "RABBITMQ_USER", "cluster", "RabbitMQ user of the event broker."
+    )
+    rabbitmq_password: SecretStr = _setting(
+        SecretStr("guest"), "RABBITMQ_PASSWORD", "cluster", "That user's password (secret)."
+    )
+    ticket_lock_lifetime: int = _setting(
+        20,
+        "TICKET_LOCK_LIFETIME",
+        "cluster",
+        "Seconds a conversation's lock outlives a killed server.",
+        ge=1,
+        le=600,
+    )
     # Ports and the Rasa HTTP API (scripts/run.sh)
-    rasa_port: int = _setting(5005, "RASA_PORT", "server", "The Rasa server's port (the "
-                              "first of the cluster's).", ge=1, le=65_535)
-    actions_port: int = _setting(5055, "ACTIONS_PORT", "server", "The action server's port "
-                                 "(the first of the cluster's).", ge=1, le=65_535)
-    rasa_interface: str = _setting("127.0.0.1", "RASA_INTERFACE", "server", "Address the Rasa "
-                                   "server listens on; loopback unless a proxy needs more.")
-    tracker_db: Path = _setting(Path("var/tracker.db"), "TRACKER_DB", "server", "The SQLite "
-                                "file of the conversations (single machine).")
-    rasa_enable_api: bool = _setting(False, "RASA_ENABLE_API", "server", "1 turns on Rasa's "
-                                     "HTTP API; it then needs RASA_AUTH_TOKEN or RASA_JWT_SECRET.")
-    rasa_auth_token: Optional[SecretStr] = _setting(None, "RASA_AUTH_TOKEN", "server",
-                                                    "Token for Rasa's HTTP API (secret).")
-    rasa_jwt_secret: Optional[SecretStr] = _setting(None, "RASA_JWT_SECRET", "server",
-                                                    "JWT secret for Rasa's HTTP API (secret).")
-    rasa_jwt_method: str = _setting("HS256", "RASA_JWT_METHOD", "server", "The JWT's "
-                                    "algorithm.")
+    rasa_port: int = _setting(
+        5005,
+        "RASA_PORT",
+        "server",
+        "The Rasa server's port (the first of the cluster's).",
+        ge=1,
+        le=65_535,
+    )
+    actions_port: int = _setting(
+        5055,
+        "ACTIONS_PORT",
+        "server",
+        "The action server's port (the first of the cluster's).",
+        ge=1,
+        le=65_535,
+    )
+    rasa_interface: str = _setting(
+        "127.0.0.1",
+        "RASA_INTERFACE",
+        "server",
+        "Address the Rasa server listens on; loopback unless a proxy needs more.",
+    )
+    tracker_db: Path = _setting(
+        Path("var/tracker.db"),
+        "TRACKER_DB",
+        "server",
+        "The SQLite file of the conversations (single machine).",
+    )
+    rasa_enable_api: bool = _setting(
+        False,
+        "RASA_ENABLE_API",
+        "server",
+        "1 turns on Rasa's HTTP API; it then needs RASA_AUTH_TOKEN or RASA_JWT_SECRET.",
+    )
+    rasa_auth_token: Optional[SecretStr] = _setting(
+        None, "RASA_AUTH_TOKEN", "server", "Token for Rasa's HTTP API (secret)."
+    )
+    rasa_jwt_secret: Optional[SecretStr] = _setting(
+        None, "RASA_JWT_SECRET", "server", "JWT secret for Rasa's HTTP API (secret)."
+    )
+    rasa_jwt_method: str = _setting("HS256", "RASA_JWT_METHOD", "server", "The JWT's algorithm.")
 
     class Config:
         allow_mutation = False
@@ -157,8 +271,10 @@ class Settings(BaseModel):
             if "*" in origin:
                 raise ValueError("origins must be listed explicitly; '*' is refused")
             if not _ORIGIN.match(origin):
-                raise ValueError(f"{origin!r} is not an origin such as https://care.example.org "
-                                 "(scheme and host, no path)")
+                raise ValueError(
+                    f"{origin!r} is not an origin such as https://care.example.org "
+                    "(scheme and host, no path)"
+                )
         return list(origins)
 
     def by_variable(self) -> Dict[str, Optional[str]]:
@@ -179,8 +295,9 @@ def variables() -> List[Tuple[str, Any]]:
 
 def load(environ: Mapping[str, str]) -> Settings:
     """The settings from ``environ``; raises SettingsError naming each bad variable."""
-    values = {name: environ[name].strip() for name, _ in variables()
-              if environ.get(name, "").strip()}
+    values = {
+        name: environ[name].strip() for name, _ in variables() if environ.get(name, "").strip()
+    }
     try:
         settings = Settings.parse_obj(values)
     except ValidationError as error:
@@ -189,11 +306,14 @@ def load(environ: Mapping[str, str]) -> Settings:
             name = str(problem["loc"][0])
             shown = "(secret, not shown)" if _is_secret(name) else repr(values.get(name))
             problems.append(f"{name}={shown}: {problem['msg']}")
-        raise SettingsError("Refused setting" + ("s" if len(problems) > 1 else "") + ":\n  "
-                            + "\n  ".join(problems)) from None
+        raise SettingsError(
+            "Refused setting" + ("s" if len(problems) > 1 else "") + ":\n  " + "\n  ".join(problems)
+        ) from None
     if settings.rasa_enable_api and not (settings.rasa_auth_token or settings.rasa_jwt_secret):
-        raise SettingsError("Refused setting:\n  RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or "
-                            "RASA_JWT_SECRET; the HTTP API stays closed without one.")
+        raise SettingsError(
+            "Refused setting:\n  RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or "
+            "RASA_JWT_SECRET; the HTTP API stays closed without one."
+        )
     return settings
 
 
@@ -211,20 +331,29 @@ def get_settings() -> Settings:
 
 def table() -> str:
     """docs/settings.md: every variable, grouped, with its default and limits."""
-    lines = ["# Settings", "",
-             "For operators: every environment variable the assistant reads. Generated from "
-             "`settings.py` by `make settings-doc`; a test fails when this file is out of date.",
-             "",
-             "Each process reads its environment once, at start. A bad value stops it with a "
-             "message naming the variable; an empty variable counts as unset. Secrets are never "
-             "logged or shown. Set them in the environment, never in a committed file.", ""]
+    lines = [
+        "# Settings",
+        "",
+        "For operators: every environment variable the assistant reads. Generated from "
+        "`settings.py` by `make settings-doc`; a test fails when this file is out of date.",
+        "",
+        "Each process reads its environment once, at start. A bad value stops it with a "
+        "message naming the variable; an empty variable counts as unset. Secrets are never "
+        "logged or shown. Set them in the environment, never in a committed file.",
+        "",
+    ]
     group = None
     for name, field in variables():
         extra = field.field_info.extra
         if extra["group"] != group:
             group = extra["group"]
-            lines += ["", f"## {group[0].upper()}{group[1:]}", "",
-                      "| variable | default | allowed | meaning |", "|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {group[0].upper()}{group[1:]}",
+                "",
+                "| variable | default | allowed | meaning |",
+                "|---|---|---|---|",
+            ]
         lines.append(f"| `{name}` | {_default(field)} | {_allowed(field)} | {extra['meaning']} |")
     return "\n".join(lines) + "\n"
 
@@ -245,8 +374,14 @@ def _default(field: Any) -> str:
 def _kind(field: Any) -> str:
     if getattr(field.outer_type_, "__origin__", None) is list:
         return "origins"
-    for cls, name in ((bool, "0 or 1"), (int, "whole number"), (float, "number"),
-                      (SecretStr, "text (secret)"), (Path, "path"), (str, "text")):
+    for cls, name in (
+        (bool, "0 or 1"),
+        (int, "whole number"),
+        (float, "number"),
+        (SecretStr, "text (secret)"),
+        (Path, "path"),
+        (str, "text"),
+    ):
         if isinstance(field.type_, type) and issubclass(field.type_, cls):
             return name
     raise TypeError(f"no kind for {field.name}")
@@ -254,9 +389,11 @@ def _kind(field: Any) -> str:
 
 def _allowed(field: Any) -> str:
     info = field.field_info
-    bounds = [f"≥ {info.ge}" if info.ge is not None else "",
-              f"> {info.gt}" if info.gt is not None else "",
-              f"≤ {info.le}" if info.le is not None else ""]
+    bounds = [
+        f"≥ {info.ge}" if info.ge is not None else "",
+        f"> {info.gt}" if info.gt is not None else "",
+        f"≤ {info.le}" if info.le is not None else "",
+    ]
     return " ".join([_kind(field)] + [b for b in bounds if b])
 
 

@@ -26,13 +26,22 @@ for what reaches it by other paths (the HTTP API's event endpoints).
 Rasa has no hook before parsing, so patches/disclosure.py wraps Rasa's
 message handling with ``guard``.
 """
+
 from typing import Any, Dict
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlp.privacy import (PRIVACY_KEY, decide_and_mask, follows_password_context, is_payload,
-                         latest_exchange, mask, warning_text)
+from nlp.privacy import (
+    PRIVACY_KEY,
+    decide_and_mask,
+    follows_password_context,
+    is_payload,
+    latest_exchange,
+    mask,
+    warning_text,
+)
+
 
 def guard(message: UserMessage, tracker: DialogueStateTracker) -> Dict[str, Any]:
     """Decides on ``message``'s raw text, records the verdict, masks the text."""

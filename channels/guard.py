@@ -7,6 +7,7 @@ Secrets and personal data are not the guard's business: they are decided and
 masked inside Rasa, on the raw text, for every channel at once
 (channels/disclosure.py). channels/turn.py runs these checks for every channel.
 """
+
 import unicodedata
 from typing import Optional
 
@@ -20,7 +21,8 @@ REFUSALS = ("input_empty", "input_too_long", "rate_limited", "unavailable")
 def clean_text(text: str) -> str:
     """Drops control and formatting characters (keeps line breaks and tabs)."""
     return "".join(
-        c for c in unicodedata.normalize("NFC", text)
+        c
+        for c in unicodedata.normalize("NFC", text)
         if c in "\n\t" or unicodedata.category(c)[0] != "C"
     )
 

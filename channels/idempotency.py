@@ -19,9 +19,10 @@ figures) and a resent message is not even parsed; nothing is saved for it.
 Rasa has no hook for this, so patches/idempotency.py wraps Rasa's message
 handling with what this module decides.
 """
+
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -36,13 +37,20 @@ class RetryableMessage(UserMessage):
         self.replay = replay
 
 
-def user_message(text: Text, output: Any, sender: Text, input_channel: Text,
-                 message_id: Optional[Text] = None, replay: bool = True) -> UserMessage:
+def user_message(
+    text: Text,
+    output: Any,
+    sender: Text,
+    input_channel: Text,
+    message_id: Optional[Text] = None,
+    replay: bool = True,
+) -> UserMessage:
     """The message for Rasa: retryable when the client or platform gave an id
     that fits (at most MAX_ID_CHARS), else Rasa's own."""
     if isinstance(message_id, str) and 0 < len(message_id) <= MAX_ID_CHARS:
-        return RetryableMessage(text, output, sender, input_channel=input_channel,
-                                message_id=message_id, replay=replay)
+        return RetryableMessage(
+            text, output, sender, input_channel=input_channel, message_id=message_id, replay=replay
+        )
     return UserMessage(text, output, sender, input_channel=input_channel)
 
 
@@ -57,7 +65,7 @@ def replies_to(tracker: DialogueStateTracker, message_id: Text) -> Optional[List
     else:
         return None
     replies = []
-    for event in events[start + 1:]:
+    for event in events[start + 1 :]:
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered):

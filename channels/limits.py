@@ -1,8 +1,8 @@
 """The channels' rate limiter; the limits themselves are settings (settings.py)."""
+
 import time
 from collections import OrderedDict, deque
 from typing import Deque
-
 
 # The sender id is the conversation's key in every store, so its length is
 # fixed, not a setting.
@@ -20,7 +20,7 @@ class RateLimiter:
         self.limit, self.window, self.max_keys = limit, window, max_keys
         self._hits: "OrderedDict[str, Deque[float]]" = OrderedDict()
 
-    def allow(self, key: str, now: float = None) -> bool:
+    def allow(self, key: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         hits = self._hits.pop(key, None) or deque()
         while hits and now - hits[0] >= self.window:

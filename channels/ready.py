@@ -12,6 +12,7 @@ wait (Rasa's broker keeps unpublished events and reconnects); chats cannot.
 
 Configured in credentials.yml as `channels.ready.ReadinessInput:`.
 """
+
 import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -72,12 +73,17 @@ async def _action_server(agent: Any) -> Optional[Text]:
 
 async def readiness(agent: Any) -> Dict[Text, Any]:
     if agent is None or not agent.is_ready():
-        return {"model": DOWN, "tracker_store": DOWN, "lock_store": DOWN,
-                "action_server": DOWN, "ready": False}
+        return {
+            "model": DOWN,
+            "tracker_store": DOWN,
+            "lock_store": DOWN,
+            "action_server": DOWN,
+            "ready": False,
+        }
     report: Dict[Text, Any] = {"model": UP}
     report["tracker_store"], report["lock_store"], actions = await asyncio.gather(
-        _check(_tracker_store_ping(agent)), _check(_lock_store_ping(agent)),
-        _action_server(agent))
+        _check(_tracker_store_ping(agent)), _check(_lock_store_ping(agent)), _action_server(agent)
+    )
     if actions is not None:
         report["action_server"] = actions
     report["ready"] = all(v == UP for v in report.values())

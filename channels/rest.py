@@ -9,6 +9,7 @@
 
 Configured in credentials.yml as `channels.rest.GuardedRestInput`.
 """
+
 import json
 from typing import Any, Awaitable, Callable, Dict, Text
 
@@ -19,13 +20,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import limits
-from settings import get_settings
 from channels.guard import clean_text
 from channels.idempotency import MAX_ID_CHARS
 from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
+from settings import get_settings
 
-USAGE = ('Send JSON like {"sender": "a-conversation-id", "message": "your question"}, '
-         'optionally with "message_id": the same id on a retry gets the same answer.')
+USAGE = (
+    'Send JSON like {"sender": "a-conversation-id", "message": "your question"}, '
+    'optionally with "message_id": the same id on a retry gets the same answer.'
+)
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -40,9 +43,9 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     try:
         payload = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise BadRequest("The body is not valid UTF-8.")
+        raise BadRequest("The body is not valid UTF-8.") from None
     except json.JSONDecodeError:
-        raise BadRequest("The body is not valid JSON.")
+        raise BadRequest("The body is not valid JSON.") from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.")
     sender, message = payload.get("sender"), payload.get("message")
@@ -57,8 +60,10 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     if message_id is not None:
         cleaned = clean_text(message_id).strip() if isinstance(message_id, str) else ""
         if not cleaned or len(message_id) > MAX_ID_CHARS:
-            raise BadRequest(f'"message_id", if given, must be a non-empty string of at most '
-                             f'{MAX_ID_CHARS} characters.')
+            raise BadRequest(
+                f'"message_id", if given, must be a non-empty string of at most '
+                f"{MAX_ID_CHARS} characters."
+            )
         body["message_id"] = cleaned
     return body
 
@@ -72,8 +77,9 @@ class GuardedRestInput(RestInput):
         self.turns = Turns()
 
     def _reply(self, sender: str, key: str, status: int = 200) -> HTTPResponse:
-        return response.json([{"recipient_id": sender, "text": self.turns.reply(key)}],
-                             status=status)
+        return response.json(
+            [{"recipient_id": sender, "text": self.turns.reply(key)}], status=status
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
@@ -92,10 +98,15 @@ class GuardedRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 # A retry with the same message_id gets the stored turn's replies.
-                await self.turns.run(on_new_message, collector, sender=sender,
-                                     text=body["message"], channel=self.name(),
-                                     address=request.remote_addr or request.ip or "unknown",
-                                     message_id=body.get("message_id"))
+                await self.turns.run(
+                    on_new_message,
+                    collector,
+                    sender=sender,
+                    text=body["message"],
+                    channel=self.name(),
+                    address=request.remote_addr or request.ip or "unknown",
+                    message_id=body.get("message_id"),
+                )
             except Refused as refused:
                 return self._reply(sender, refused.key, status=refused.status)
             except TurnFailed:

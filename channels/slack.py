@@ -25,6 +25,7 @@ chat.postMessage.
   each thread has separate conversations. Replies go to the thread the user
   wrote in, else to the channel (or DM) itself.
 """
+
 import asyncio
 import json
 import logging
@@ -106,7 +107,7 @@ def _chunks(text: str, limit: int) -> List[str]:
     pieces = [""]
     for line in text.split("\n"):
         for start in range(0, max(len(line), 1), limit):
-            part = line[start:start + limit]
+            part = line[start : start + limit]
             if pieces[-1] and len(pieces[-1]) + 1 + len(part) > limit:
                 pieces.append(part)
             else:
@@ -122,23 +123,29 @@ def button_blocks(text: str, buttons: List[Dict[str, Any]]) -> List[Dict[str, An
     """
     blocks: List[Dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-        for piece in _chunks(to_mrkdwn(text), SECTION_CHARS) if piece.strip()
+        for piece in _chunks(to_mrkdwn(text), SECTION_CHARS)
+        if piece.strip()
     ]
     elements = [
         {
             "type": "button",
-            "text": {"type": "plain_text", "text": str(b["title"])[:BUTTON_TITLE_CHARS], "emoji": True},
+            "text": {
+                "type": "plain_text",
+                "text": str(b["title"])[:BUTTON_TITLE_CHARS],
+                "emoji": True,
+            },
             "value": str(b["payload"]),
             "action_id": f"choice_{i}",
         }
         for i, b in enumerate(buttons)
     ]
     for start in range(0, len(elements), BUTTONS_PER_BLOCK):
-        blocks.append({"type": "actions", "elements": elements[start:start + BUTTONS_PER_BLOCK]})
+        blocks.append({"type": "actions", "elements": elements[start : start + BUTTONS_PER_BLOCK]})
     return blocks
 
 
 # --- what Slack sends -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -180,8 +187,11 @@ def _bot_users(body: Dict[str, Any]) -> Set[str]:
     authorizations = body.get("authorizations")
     if not isinstance(authorizations, list):
         return set()
-    return {a.get("user_id") for a in authorizations
-            if isinstance(a, dict) and a.get("is_bot") and isinstance(a.get("user_id"), str)}
+    return {
+        a["user_id"]
+        for a in authorizations
+        if isinstance(a, dict) and a.get("is_bot") and isinstance(a.get("user_id"), str)
+    }
 
 
 def parse_event(body: Dict[str, Any]) -> Parsed:
@@ -208,10 +218,15 @@ def parse_event(body: Dict[str, Any]) -> Parsed:
     if not isinstance(text, str):
         raise ValueError('"event.text" must be a string.')
     thread_ts = event.get("thread_ts")
-    return Parsed(dedup_key=event_id, message=Incoming(
-        user=user, channel=_string(event.get("channel"), '"event.channel"'),
-        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
-        text=from_slack(text)))
+    return Parsed(
+        dedup_key=event_id,
+        message=Incoming(
+            user=user,
+            channel=_string(event.get("channel"), '"event.channel"'),
+            thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
+            text=from_slack(text),
+        ),
+    )
 
 
 def parse_interaction(payload: Dict[str, Any]) -> Parsed:
@@ -233,7 +248,9 @@ def parse_interaction(payload: Dict[str, Any]) -> Parsed:
             user=_string(_object(payload.get("user"), '"user"').get("id"), '"user.id"'),
             channel=_string(_object(payload.get("channel"), '"channel"').get("id"), '"channel.id"'),
             thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
-            text=value))
+            text=value,
+        ),
+    )
 
 
 def parse_request(content_type: str, body: bytes) -> Parsed:
@@ -241,7 +258,7 @@ def parse_request(content_type: str, body: bytes) -> Parsed:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueError("The body is not valid UTF-8.")
+        raise ValueError("The body is not valid UTF-8.") from None
     try:
         if content_type == "application/x-www-form-urlencoded":
             payload = parse_qs(text).get("payload")
@@ -250,7 +267,7 @@ def parse_request(content_type: str, body: bytes) -> Parsed:
             return parse_interaction(_object(json.loads(payload[0]), "The payload"))
         return parse_event(_object(json.loads(text), "The body"))
     except json.JSONDecodeError:
-        raise ValueError("The body is not valid JSON.")
+        raise ValueError("The body is not valid JSON.") from None
 
 
 class RecentIds:
@@ -284,6 +301,7 @@ class RecentIds:
 
 # --- answering ---------------------------------------------------------------
 
+
 class SlackOutput(OutputChannel):
     """Posts Rasa's replies with chat.postMessage, in the user's thread if any."""
 
@@ -297,14 +315,20 @@ class SlackOutput(OutputChannel):
     async def _post(self, text: str, **kwargs: Any) -> None:
         # Our replies cite sources by URL: no link previews under every answer.
         await self.client.chat_postMessage(
-            channel=self.incoming.channel, thread_ts=self.incoming.thread_ts,
-            text=to_mrkdwn(text), unfurl_links=False, unfurl_media=False, **kwargs)
+            channel=self.incoming.channel,
+            thread_ts=self.incoming.thread_ts,
+            text=to_mrkdwn(text),
+            unfurl_links=False,
+            unfurl_media=False,
+            **kwargs,
+        )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._post(text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         # Quick replies arrive here too (OutputChannel.send_quick_replies).
         await self._post(text, blocks=button_blocks(text, buttons))
 
@@ -321,8 +345,9 @@ class SlackEventsInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(from_env("Slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"],
-                            ["SLACK_API_URL"]))
+        return cls(
+            from_env("Slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], ["SLACK_API_URL"])
+        )
 
     def __init__(self, settings: Optional[Dict[str, str]]) -> None:
         self.settings = settings
@@ -332,15 +357,18 @@ class SlackEventsInput(InputChannel):
         if settings:
             self.turns = Turns()
             self.verifier = SignatureVerifier(settings["SLACK_SIGNING_SECRET"])
-            self.client = AsyncWebClient(settings["SLACK_BOT_TOKEN"],
-                                         base_url=settings["SLACK_API_URL"])
+            self.client = AsyncWebClient(
+                settings["SLACK_BOT_TOKEN"], base_url=settings["SLACK_API_URL"]
+            )
 
     def is_signed(self, body: bytes, headers: Dict[str, str]) -> bool:
         """Slack's v0 signature over the raw body, from the last 5 minutes."""
         try:
             return self.verifier.is_valid(
-                body=body, timestamp=headers.get("x-slack-request-timestamp"),
-                signature=headers.get("x-slack-signature"))
+                body=body,
+                timestamp=headers.get("x-slack-request-timestamp"),
+                signature=headers.get("x-slack-signature"),
+            )
         except ValueError:  # a timestamp that is not a number, a body not UTF-8
             return False
 
@@ -373,25 +401,36 @@ class SlackEventsInput(InputChannel):
                 return response.json({"ok": True})  # a retry: already being answered
             if parsed.message:
                 task = asyncio.create_task(
-                    self.answer(parsed.message, on_new_message, parsed.dedup_key))
+                    self.answer(parsed.message, on_new_message, parsed.dedup_key)
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return response.json({"ok": True})
 
         return webhook
 
-    async def answer(self, incoming: Incoming,
-                     on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     event_id: Optional[str] = None) -> None:
+    async def answer(
+        self,
+        incoming: Incoming,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        event_id: Optional[str] = None,
+    ) -> None:
         """One turn, after Slack has had its 200. Never raises: it logs."""
         sender = incoming.sender_id
         output = SlackOutput(self.client, incoming)
         try:
             # Per Slack user, not per conversation: a new thread is no way round it.
             # Stored means posted (Rasa posts before it saves): a retry is dropped.
-            await self.turns.run(on_new_message, output, sender=sender, text=incoming.text,
-                                 channel=self.name(), limit_key=incoming.user,
-                                 message_id=event_id, replay=False)
+            await self.turns.run(
+                on_new_message,
+                output,
+                sender=sender,
+                text=incoming.text,
+                channel=self.name(),
+                limit_key=incoming.user,
+                message_id=event_id,
+                replay=False,
+            )
         except Refused as refused:
             await self._post_safely(output, sender, self.turns.reply(refused.key))
         except TurnFailed:

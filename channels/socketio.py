@@ -21,11 +21,12 @@ What this class changes from Rasa 3.6.21's `SocketIOInput`:
 The widget (channels/widget/) is served from the same server under `/chat/`.
 Configured in credentials.yml as `channels.socketio.GuardedSocketIOInput`.
 """
+
 import logging
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -36,8 +37,8 @@ from socketio import AsyncServer
 
 from channels import limits
 from channels.guard import clean_text
-from settings import get_settings
 from channels.turn import Refused, TurnFailed, Turns
+from settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,11 @@ WIDGET_FILES = {
 }
 # The demo page runs only its own files: no inline script or style, no framing.
 # connect-src 'self' covers ws:/wss: to the same host (CSP Level 3).
-DEMO_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
-                 "connect-src 'self'; img-src 'self'; base-uri 'none'; "
-                 "form-action 'none'; frame-ancestors 'none'")
+DEMO_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 # sanic-cors (Rasa's --cors, which scripts/run.sh sets from the same
 # CORS_ORIGINS) skips a request whose context carries this flag.
 SANIC_CORS_EVALUATED = "_sanic_cors_e"
@@ -87,23 +90,33 @@ class OriginCheck:
 
 def add_widget_routes(blueprint: Blueprint) -> None:
     """GET /chat/ (the demo page), /chat/widget.js, .css and the vendored client."""
-    files = {path: ((WIDGET_DIR / name).read_bytes(), kind)
-             for path, (name, kind) in WIDGET_FILES.items()}
+    files = {
+        path: ((WIDGET_DIR / name).read_bytes(), kind)
+        for path, (name, kind) in WIDGET_FILES.items()
+    }
 
-    def handler(path: str) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    def handler(path: str) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         body, kind = files[path]
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache",
-                   "Referrer-Policy": "no-referrer"}
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+            "Referrer-Policy": "no-referrer",
+        }
         if path == "":
             headers["Content-Security-Policy"] = DEMO_PAGE_CSP
 
         async def serve(_: Request) -> HTTPResponse:
             return response.raw(body, content_type=kind, headers=headers)
+
         return serve
 
     for path in files:
-        blueprint.add_route(handler(path), f"/{path}", methods=["GET"],
-                            name="widget_" + re.sub(r"\W", "_", path or "index"))
+        blueprint.add_route(
+            handler(path),
+            f"/{path}",
+            methods=["GET"],
+            name="widget_" + re.sub(r"\W", "_", path or "index"),
+        )
 
 
 class ChatBlueprint(SocketBlueprint):
@@ -144,8 +157,12 @@ class GuardedSocketIOInput(SocketIOInput):
         return "/chat"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=OriginCheck(self.cors_origins),
-                          cors_credentials=False, max_http_buffer_size=get_settings().chat_max_body_bytes)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=OriginCheck(self.cors_origins),
+            cors_credentials=False,
+            max_http_buffer_size=get_settings().chat_max_body_bytes,
+        )
         self.sio = sio  # Rasa's get_output_channel() reads it
         chat = ChatBlueprint(sio, self.socketio_path, "website_chat", __name__)
         add_widget_routes(chat)
@@ -155,8 +172,9 @@ class GuardedSocketIOInput(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
             request = environ.get("sanic.request")
             address = (request.remote_addr or request.ip) if request else None
-            await sio.save_session(sid, {"address": address or "unknown", "session_id": None},
-                                   namespace=ns)
+            await sio.save_session(
+                sid, {"address": address or "unknown", "session_id": None}, namespace=ns
+            )
             return True
 
         @sio.on("session_request", namespace=ns)
@@ -176,23 +194,38 @@ class GuardedSocketIOInput(SocketIOInput):
             data = args[0] if args else None
             state = await sio.get_session(sid, namespace=ns)
             session_id = state["session_id"]
-            if not isinstance(data, dict) or not session_id \
-                    or data.get("session_id") != session_id:
+            if not isinstance(data, dict) or not session_id or data.get("session_id") != session_id:
                 # Rasa would raise or reply to nobody; the widget never sends these.
-                logger.warning("Website chat: ignored a %s without the session_id "
-                               "confirmed for this connection.", self.user_message_evt)
+                logger.warning(
+                    "Website chat: ignored a %s without the session_id "
+                    "confirmed for this connection.",
+                    self.user_message_evt,
+                )
                 return
             text = data["message"] if isinstance(data.get("message"), str) else ""
             try:
-                await self.turns.run(on_new_message, SocketIOOutput(sio, self.bot_message_evt),
-                                     sender=session_id, text=text, channel=self.name(),
-                                     address=state["address"])
+                await self.turns.run(
+                    on_new_message,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender=session_id,
+                    text=text,
+                    channel=self.name(),
+                    address=state["address"],
+                )
             except Refused as refused:
-                await sio.emit(self.bot_message_evt, {"text": self.turns.reply(refused.key)},
-                               room=sid, namespace=ns)
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": self.turns.reply(refused.key)},
+                    room=sid,
+                    namespace=ns,
+                )
             except TurnFailed:
-                await sio.emit(self.bot_message_evt, {"text": self.turns.reply("unavailable")},
-                               room=sid, namespace=ns)
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": self.turns.reply("unavailable")},
+                    room=sid,
+                    namespace=ns,
+                )
 
         return chat
 

@@ -27,6 +27,7 @@ The reply is sent before the request is answered (Bot Framework waits about
 a failure is logged where it happens. A turn still running after
 ``answer_within`` seconds is left to finish on its own and the request gets 202.
 """
+
 import asyncio
 import hashlib
 import json
@@ -67,15 +68,18 @@ def parse_activity(raw: bytes) -> Dict[str, Any]:
     try:
         activity = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("The body is not valid UTF-8 JSON.")
+        raise BadRequest("The body is not valid UTF-8 JSON.") from None
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
         raise BadRequest("The body must be a Bot Framework activity (a JSON object with a type).")
     if activity["type"] != "message":
         return activity
     for name, parent in (("serviceUrl", None), ("id", "conversation"), ("id", "from")):
         holder = activity.get(parent) if parent else activity
-        if not isinstance(holder, dict) or not isinstance(holder.get(name), str) \
-                or not holder[name]:
+        if (
+            not isinstance(holder, dict)
+            or not isinstance(holder.get(name), str)
+            or not holder[name]
+        ):
             where = f"{parent}.{name}" if parent else name
             raise BadRequest(f"A message activity needs a string {where}.")
     if not isinstance(activity.get("text", ""), str):
@@ -109,8 +113,14 @@ def markdown(text: str) -> str:
 
 def hero_card(buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
     """Rasa's buttons as a hero card; each click sends its title back as text."""
-    return {"contentType": HERO_CARD, "content": {"buttons": [
-        {"type": "imBack", "title": b["title"], "value": b["title"]} for b in buttons]}}
+    return {
+        "contentType": HERO_CARD,
+        "content": {
+            "buttons": [
+                {"type": "imBack", "title": b["title"], "value": b["title"]} for b in buttons
+            ]
+        },
+    }
 
 
 class OfferedButtons:
@@ -121,6 +131,7 @@ class OfferedButtons:
     def __init__(self, max_senders: int = 10_000, per_sender: int = 50) -> None:
         self.max_senders, self.per_sender = max_senders, per_sender
         self._offered: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
+        self._none: "OrderedDict[str, str]" = OrderedDict()
 
     def offer(self, sender: str, buttons: List[Dict[str, Any]]) -> None:
         titles = self._offered.pop(sender, None) or OrderedDict()
@@ -135,7 +146,7 @@ class OfferedButtons:
             self._offered.popitem(last=False)
 
     def payload(self, sender: str, text: str) -> Optional[str]:
-        return self._offered.get(sender, {}).get(text.strip().casefold())
+        return self._offered.get(sender, self._none).get(text.strip().casefold())
 
 
 class TeamsOutput(OutputChannel):
@@ -154,13 +165,15 @@ class TeamsOutput(OutputChannel):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send(text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[str, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         self.channel.offered.offer(self.sender, buttons)
         await self._send(text, [hero_card(buttons)])
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text,
-                                 quick_replies: List[Dict[str, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
 
@@ -187,7 +200,9 @@ class TeamsInput(InputChannel):
             self.keys = teams_auth.SigningKeys(settings["TEAMS_OPENID_URL"])
             self.token = teams_auth.BotToken(
                 settings["TEAMS_TOKEN_URL"].replace("{tenant}", settings["TEAMS_TENANT_ID"]),
-                self.app_id, settings["TEAMS_APP_PASSWORD"])
+                self.app_id,
+                settings["TEAMS_APP_PASSWORD"],
+            )
 
     # --- lifecycle: Microsoft is only contacted once the server runs ------------
 
@@ -211,27 +226,48 @@ class TeamsInput(InputChannel):
 
     # --- replies ----------------------------------------------------------------
 
-    async def reply(self, activity: Dict[str, Any], text: str,
-                    attachments: Optional[List[Dict[str, Any]]] = None) -> None:
+    async def reply(
+        self,
+        activity: Dict[str, Any],
+        text: str,
+        attachments: Optional[List[Dict[str, Any]]] = None,
+    ) -> None:
         """Posts one message in reply to ``activity``; failures are logged, not raised."""
-        reply = {"type": "message", "textFormat": "markdown", "text": markdown(text),
-                 "from": activity.get("recipient"), "recipient": activity["from"],
-                 "conversation": activity["conversation"], "replyToId": activity.get("id")}
+        reply = {
+            "type": "message",
+            "textFormat": "markdown",
+            "text": markdown(text),
+            "from": activity.get("recipient"),
+            "recipient": activity["from"],
+            "conversation": activity["conversation"],
+            "replyToId": activity.get("id"),
+        }
         if attachments:
             reply["attachments"] = attachments
-        url = (f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/"
-               f"{quote(activity['conversation']['id'], safe='')}/activities")
+        url = (
+            f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/"
+            f"{quote(activity['conversation']['id'], safe='')}/activities"
+        )
         if activity.get("id"):
             url += "/" + quote(activity["id"], safe="")
+        session = self._open_session()
         try:
-            token = await self.token.get(self.session)
-            async with self.session.post(url, json=reply,
-                                         headers={"Authorization": f"Bearer {token}"}) as answer:
+            token = await self.token.get(session)
+            async with session.post(
+                url, json=reply, headers={"Authorization": f"Bearer {token}"}
+            ) as answer:
                 if answer.status >= 300:
-                    logger.error("Teams channel: the Bot Connector refused a reply (%s).",
-                                 answer.status)
+                    logger.error(
+                        "Teams channel: the Bot Connector refused a reply (%s).", answer.status
+                    )
         except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError) as problem:
             logger.error("Teams channel: could not send a reply (%s).", type(problem).__name__)
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        """The HTTP session, opened when the server starts (``_start``)."""
+        self._start()
+        assert self.session is not None
+        return self.session
 
     # --- incoming ---------------------------------------------------------------
 
@@ -240,11 +276,12 @@ class TeamsInput(InputChannel):
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return "a Bearer token is required"
+        assert self.settings is not None  # the webhook answers 503 before this when it is off
         check = (token.strip(), self.keys, self.app_id, self.settings["TEAMS_ISSUER"], activity)
         try:
             teams_auth.verify(*check)
         except teams_auth.UnknownKey as problem:
-            if not await self.keys.reload_for_unknown_kid(self.session):
+            if not await self.keys.reload_for_unknown_kid(self._open_session()):
                 return str(problem)
             try:
                 teams_auth.verify(*check)
@@ -254,18 +291,25 @@ class TeamsInput(InputChannel):
             return str(problem)
         return None
 
-    async def _handle(self, activity: Dict[str, Any],
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _handle(
+        self, activity: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         sender, text = sender_id(activity), user_text(activity)
         # A clicked button's title goes to Rasa as its payload.
         text = self.offered.payload(sender, text) or text
         try:
             # Microsoft sends an activity again when our 200 was slow or lost;
             # Rasa sends replies before it stores, so a stored one is dropped.
-            await self.turns.run(on_new_message, TeamsOutput(self, activity, sender),
-                                 sender=sender, text=text, channel=self.name(),
-                                 limit_key=user_id(activity), message_id=activity.get("id"),
-                                 replay=False)
+            await self.turns.run(
+                on_new_message,
+                TeamsOutput(self, activity, sender),
+                sender=sender,
+                text=text,
+                channel=self.name(),
+                limit_key=user_id(activity),
+                message_id=activity.get("id"),
+                replay=False,
+            )
         except Refused as refused:
             await self.reply(activity, self.turns.reply(refused.key))
         except TurnFailed:
@@ -298,8 +342,11 @@ class TeamsInput(InputChannel):
             except BadRequest as problem:
                 return error(problem.status, str(problem))
             if not self.keys.ready:
-                return error(503, "The Teams channel cannot check tokens yet: "
-                                  "Microsoft's signing keys are not loaded.")
+                return error(
+                    503,
+                    "The Teams channel cannot check tokens yet: "
+                    "Microsoft's signing keys are not loaded.",
+                )
             refused = await self._authenticate(request, activity)
             if refused:
                 logger.warning("Teams channel: refused a request: %s.", refused)

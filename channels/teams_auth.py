@@ -11,6 +11,7 @@ Outgoing: ``BotToken`` gets the bot's own token by client credentials from the
 tenant's token endpoint (single-tenant registrations cannot use the old
 multi-tenant one) and keeps it until shortly before it expires.
 """
+
 import asyncio
 import logging
 import time
@@ -19,10 +20,12 @@ from typing import Any, Dict, Optional
 import aiohttp
 import jwt
 
-logger = logging.getLogger(__name__)
-
 # Microsoft's public endpoints; each can be overridden (docs/channels.md, "Microsoft Teams").
 from settings import ISSUER, OPENID_URL, TOKEN_URL  # noqa: F401  (Bot Framework's defaults)
+
+logger = logging.getLogger(__name__)
+
+
 SCOPE = "https://api.botframework.com/.default"
 
 CLOCK_SKEW = 300  # seconds of leeway on exp/nbf, as the Bot Framework allows
@@ -76,7 +79,8 @@ class SigningKeys:
 
     async def keep_loaded(self, session: aiohttp.ClientSession) -> None:
         """Runs for the server's life: loads now, retries with back-off, reloads daily."""
-        delay = RETRY_FIRST
+        delay: float = RETRY_FIRST
+        wait: float
         while True:
             try:
                 await self.load(session)
@@ -85,7 +89,10 @@ class SigningKeys:
                 logger.warning(
                     "Teams channel: could not load Microsoft's signing keys from %s (%s); "
                     "Teams messages get 503 until then. Retrying in %.0f s.",
-                    self.openid_url, type(problem).__name__, delay)
+                    self.openid_url,
+                    type(problem).__name__,
+                    delay,
+                )
                 wait, delay = delay, min(delay * 2, RETRY_MAX)
             await asyncio.sleep(wait)
 
@@ -113,8 +120,9 @@ _REASONS = (  # PyJWT's errors, most specific first, as the 401's short reason
 )
 
 
-def verify(token: str, keys: SigningKeys, app_id: str, issuer: str,
-           activity: Dict[str, Any]) -> Dict[str, Any]:
+def verify(
+    token: str, keys: SigningKeys, app_id: str, issuer: str, activity: Dict[str, Any]
+) -> Dict[str, Any]:
     """The token's claims, or AuthError saying why the request is refused.
 
     Besides signature, audience, issuer and lifetime: the key must be endorsed
@@ -125,7 +133,7 @@ def verify(token: str, keys: SigningKeys, app_id: str, issuer: str,
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise AuthError("the token is not a JWT")
+        raise AuthError("the token is not a JWT") from None
     if header.get("alg") != "RS256":
         raise AuthError("the token must be signed with RS256")
     kid = header.get("kid")
@@ -135,13 +143,20 @@ def verify(token: str, keys: SigningKeys, app_id: str, issuer: str,
     if endorsed is not None and activity.get("channelId") not in endorsed:
         raise AuthError("the signing key is not endorsed for this channel")
     try:
-        claims = jwt.decode(token, keys.keys[kid], algorithms=["RS256"], audience=app_id,
-                            issuer=issuer, leeway=CLOCK_SKEW,
-                            options={"require": ["exp", "iss", "aud"]})
+        claims = jwt.decode(
+            token,
+            keys.keys[kid],
+            algorithms=["RS256"],
+            audience=app_id,
+            issuer=issuer,
+            leeway=CLOCK_SKEW,
+            options={"require": ["exp", "iss", "aud"]},
+        )
     except jwt.PyJWTError as problem:
-        reason = next((r for kind, r in _REASONS if isinstance(problem, kind)),
-                      "the token is invalid")
-        raise AuthError(reason)
+        reason = next(
+            (r for kind, r in _REASONS if isinstance(problem, kind)), "the token is invalid"
+        )
+        raise AuthError(reason) from None
     if claims.get("serviceurl") != activity.get("serviceUrl"):
         raise AuthError("the token's serviceurl does not match the activity")
     return claims
@@ -152,8 +167,12 @@ class BotToken:
 
     def __init__(self, token_url: str, app_id: str, app_password: str) -> None:
         self.token_url = token_url
-        self.form = {"grant_type": "client_credentials", "client_id": app_id,
-                     "client_secret": app_password, "scope": SCOPE}
+        self.form = {
+            "grant_type": "client_credentials",
+            "client_id": app_id,
+            "client_secret": app_password,
+            "scope": SCOPE,
+        }
         self._token: Optional[str] = None
         self._good_until = 0.0
         self._lock = asyncio.Lock()

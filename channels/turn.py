@@ -18,6 +18,7 @@ turn:
 ``BadRequest`` and ``TooLarge`` are the typed errors of a malformed or
 oversized body, so that a channel picks 400 or 413 by type, not by message.
 """
+
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
@@ -71,10 +72,19 @@ class Turns:
         """The content file's text for a refusal or for "unavailable"."""
         return self.guard.reply(key)
 
-    async def run(self, on_new_message: OnNewMessage, output: OutputChannel, *,
-                  sender: str, text: str, channel: str, address: Optional[str] = None,
-                  limit_key: Optional[str] = None, message_id: Optional[str] = None,
-                  replay: bool = True) -> None:
+    async def run(
+        self,
+        on_new_message: OnNewMessage,
+        output: OutputChannel,
+        *,
+        sender: str,
+        text: str,
+        channel: str,
+        address: Optional[str] = None,
+        limit_key: Optional[str] = None,
+        message_id: Optional[str] = None,
+        replay: bool = True,
+    ) -> None:
         """One message through the checks and Rasa.
 
         ``address``: the client's IP where the channel sees the end user's

@@ -14,6 +14,7 @@ against, so upgrading Rasa means checking each removal condition first.
 tests/patches/test_patches.py shows each patch's effect and that the effect
 is gone without it. docs/decisions/rasa-patches.md explains the choice.
 """
+
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -45,38 +46,40 @@ PATCHES: Tuple[Patch, ...] = (
     Patch(
         name="idempotency",
         what="A message resent with the id of a stored turn gets that turn's replies "
-             "and is neither parsed nor stored again (channels/idempotency.py).",
+        "and is neither parsed nor stored again (channels/idempotency.py).",
         upstream="https://github.com/RasaHQ/rasa/issues/3882",
         remove_when="Rasa de-duplicates user messages by message id inside the conversation lock.",
-        targets=((MessageProcessor, "handle_message", idempotency.wrap_handle_message),
-                 (MessageProcessor, "_handle_message_with_tracker", idempotency.wrap_with_tracker)),
+        targets=(
+            (MessageProcessor, "handle_message", idempotency.wrap_handle_message),
+            (MessageProcessor, "_handle_message_with_tracker", idempotency.wrap_with_tracker),
+        ),
     ),
     Patch(
         name="disclosure",
         what="A message's secrets are decided on its raw text and masked before Rasa "
-             "parses, stores, publishes or logs it (channels/disclosure.py).",
+        "parses, stores, publishes or logs it (channels/disclosure.py).",
         upstream="https://github.com/RasaHQ/rasa/pull/12505",
         remove_when="Rasa Open Source offers a hook that runs on the raw message, inside the "
-                    "conversation lock, before parsing (3.6 anonymises only logs and Kafka, in Pro).",
+        "conversation lock, before parsing (3.6 anonymises only logs and Kafka, in Pro).",
         # Applied after idempotency's wrapper of the same method, so it runs first.
         targets=((MessageProcessor, "_handle_message_with_tracker", disclosure.wrap_with_tracker),),
     ),
     Patch(
         name="action_check",
         what="The action server's reply is validated against Rasa's schema by a validator "
-             "built once, instead of re-checking the schema itself on every reply.",
+        "built once, instead of re-checking the schema itself on every reply.",
         upstream="https://github.com/python-jsonschema/jsonschema/issues/277",
         remove_when="RemoteAction._validate_action_result builds its validator once "
-                    "(no Rasa issue covers it; jsonschema.validate re-checks the schema by design).",
+        "(no Rasa issue covers it; jsonschema.validate re-checks the schema by design).",
         targets=((RemoteAction, "_validate_action_result", action_check.wrap),),
     ),
     Patch(
         name="fail_loud",
         what="A tracker-store error refuses the turn (the channel answers 'unavailable') "
-             "instead of keeping the conversation in memory (stores/tracker.py).",
+        "instead of keeping the conversation in memory (stores/tracker.py).",
         upstream="https://github.com/RasaHQ/rasa/issues/3243",
         remove_when="Rasa's Agent lets the endpoint configuration turn off "
-                    "FailSafeTrackerStore's in-memory fallback.",
+        "FailSafeTrackerStore's in-memory fallback.",
         targets=((Agent, "_create_tracker_store", fail_loud.wrap),),
     ),
 )
@@ -94,7 +97,8 @@ def _check_version() -> None:
         raise PatchError(
             f"The project's Rasa patches are written for Rasa {RASA_VERSION}, and this is "
             f"Rasa {rasa.__version__}. Check each patch's removal condition in patches/__init__.py "
-            f"and its test in tests/patches/ before changing the pin.")
+            f"and its test in tests/patches/ before changing the pin."
+        )
 
 
 def _marked(value: Any, name: str) -> Any:
@@ -166,4 +170,5 @@ def require_installed(needed: Optional[Iterable[str]] = None, by: str = "This se
         raise PatchError(
             f"{by} needs the project's Rasa patches ({', '.join(missing)} not in force). "
             f"Start Rasa with `python -m rasa_server run ...` (as `make run` does), "
-            f"not with `rasa run`.")
+            f"not with `rasa run`."
+        )

@@ -6,6 +6,7 @@ against the JSON Schema meta-schema; with jsonschema 4.17 that was about two
 thirds of a turn's time (py-spy, `make bench`). The reply is validated exactly
 as before, against the same schema, by a validator built once.
 """
+
 import functools
 from typing import Any, Callable, Dict, Text
 

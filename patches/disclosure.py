@@ -5,6 +5,7 @@ inside the conversation's lock, with the conversation just read and before
 the message is parsed, logged or stored: the one place that sees the raw text
 and its context. What is decided and masked there is channels/disclosure.py's.
 """
+
 import functools
 from typing import Any, Callable
 
@@ -17,8 +18,9 @@ from channels.disclosure import guard
 
 def wrap_with_tracker(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(rasa_handles)
-    async def handle_message_with_tracker(self: MessageProcessor, message: UserMessage,
-                                          tracker: DialogueStateTracker) -> None:
+    async def handle_message_with_tracker(
+        self: MessageProcessor, message: UserMessage, tracker: DialogueStateTracker
+    ) -> None:
         # Always decided here, whatever metadata a client sent along.
         guard(message, tracker)
         await rasa_handles(self, message, tracker)

@@ -7,6 +7,7 @@ that Rasa's Agent never passes; the replacement passes one that re-raises
 (``stores.tracker.refuse_turn``), so the channel answers "unavailable" and
 the conversation stays whole in the database.
 """
+
 from typing import Any, Optional
 
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
@@ -23,5 +24,8 @@ def wrap(_rasa_creates: Any) -> staticmethod:
             store = InMemoryTrackerStore(domain)
         return FailSafeTrackerStore(store, on_tracker_store_error=refuse_turn)
 
-    create_tracker_store.__wrapped__ = getattr(_rasa_creates, "__func__", _rasa_creates)
+    # What patches.installed() follows to find Rasa's original.
+    create_tracker_store.__wrapped__ = getattr(  # type: ignore[attr-defined]
+        _rasa_creates, "__func__", _rasa_creates
+    )
     return staticmethod(create_tracker_store)

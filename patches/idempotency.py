@@ -7,6 +7,7 @@ wrapped to stop a message whose id is already stored, before it is parsed;
 the first to answer that message from the stored turn instead. What counts as
 the same message, and its replies, is channels/idempotency.py's.
 """
+
 import functools
 import logging
 from typing import Any, Callable, Dict, List, Optional, Text
@@ -28,8 +29,9 @@ class _AlreadyStored(Exception):
 
 def wrap_with_tracker(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(rasa_handles)
-    async def handle_message_with_tracker(self: MessageProcessor, message: UserMessage,
-                                          tracker: DialogueStateTracker) -> None:
+    async def handle_message_with_tracker(
+        self: MessageProcessor, message: UserMessage, tracker: DialogueStateTracker
+    ) -> None:
         if isinstance(message, RetryableMessage):
             replies = replies_to(tracker, message.message_id)
             if replies is not None:
@@ -41,14 +43,17 @@ def wrap_with_tracker(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
 
 def wrap_handle_message(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(rasa_handles)
-    async def handle_message(self: MessageProcessor,
-                             message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
+    async def handle_message(
+        self: MessageProcessor, message: UserMessage
+    ) -> Optional[List[Dict[Text, Any]]]:
         try:
             return await rasa_handles(self, message)
         except _AlreadyStored as stored:
             replay = getattr(message, "replay", True)
-            logger.info("A message sent again was not handled twice (%s).",
-                        "answered from the stored turn" if replay else "dropped")
+            logger.info(
+                "A message sent again was not handled twice (%s).",
+                "answered from the stored turn" if replay else "dropped",
+            )
             if not replay:
                 return []
             for reply in stored.replies:

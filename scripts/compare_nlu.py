@@ -4,6 +4,7 @@ Usage: .venv/bin/python scripts/compare_nlu.py [variant ...]   (make compare-nlu
 Each variant is config.yml with one change; the table it prints is the
 measurement behind the choices in config.yml (docs/decisions/pipeline.md).
 """
+
 import asyncio
 import copy
 import json
@@ -38,7 +39,9 @@ def tokenizer(pipeline, name):
 
 
 def diet(pipeline, **changes):
-    return [({**step, **changes} if step["name"] == "DIETClassifier" else step) for step in pipeline]
+    return [
+        ({**step, **changes} if step["name"] == "DIETClassifier" else step) for step in pipeline
+    ]
 
 
 def variants(base):
@@ -51,17 +54,18 @@ def variants(base):
     big = {"number_of_transformer_layers": 2, "transformer_size": 256}
     return {
         "config.yml as committed": pipe,
-        "spaCy tokens, DIET 1x128, 40 epochs": diet(spacy_tokens, epochs=40,
-                                                    number_of_transformer_layers=1,
-                                                    transformer_size=128),
-        "spaCy tokens, DIET 1x128, 60 epochs": diet(spacy_tokens, epochs=60,
-                                                    number_of_transformer_layers=1,
-                                                    transformer_size=128),
-        "spaCy tokens, DIET 1x64, 60 epochs": diet(spacy_tokens, epochs=60,
-                                                   number_of_transformer_layers=1,
-                                                   transformer_size=64),
-        "spaCy tokens, DIET no transformer, 100 epochs": diet(spacy_tokens, epochs=100,
-                                                              number_of_transformer_layers=0),
+        "spaCy tokens, DIET 1x128, 40 epochs": diet(
+            spacy_tokens, epochs=40, number_of_transformer_layers=1, transformer_size=128
+        ),
+        "spaCy tokens, DIET 1x128, 60 epochs": diet(
+            spacy_tokens, epochs=60, number_of_transformer_layers=1, transformer_size=128
+        ),
+        "spaCy tokens, DIET 1x64, 60 epochs": diet(
+            spacy_tokens, epochs=60, number_of_transformer_layers=1, transformer_size=64
+        ),
+        "spaCy tokens, DIET no transformer, 100 epochs": diet(
+            spacy_tokens, epochs=100, number_of_transformer_layers=0
+        ),
         "spaCy tokens, DIET 2x256, 100 epochs": diet(spacy_tokens, epochs=100, **big),
         "spaCy tokens, DIET 2x256, 50 epochs": diet(spacy_tokens, epochs=50, **big),
         "whitespace tokens, DIET 2x256, 100": diet(whitespace, epochs=100, **big),
@@ -71,8 +75,13 @@ def variants(base):
 
 
 def macro_f1(model, test_file, out):
-    subprocess.run([RASA, "test", "nlu", "--nlu", test_file, "-m", model, "--out", out,
-                    "--no-plot"], cwd=ROOT, env=ENV, capture_output=True, check=True)
+    subprocess.run(
+        [RASA, "test", "nlu", "--nlu", test_file, "-m", model, "--out", out, "--no-plot"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        check=True,
+    )
     return json.loads((Path(out) / "intent_report.json").read_text())["macro avg"]["f1-score"]
 
 
@@ -102,8 +111,12 @@ def parse_ms(model, texts):
 def main(selected):
     base = yaml.safe_load((ROOT / "config.yml").read_text())
     held_out = yaml.safe_load((ROOT / TEST_FILES["unseen"]).read_text())["nlu"]
-    texts = [line.strip()[2:] for item in held_out for line in item["examples"].splitlines()
-             if line.strip().startswith("- ")]
+    texts = [
+        line.strip()[2:]
+        for item in held_out
+        for line in item["examples"].splitlines()
+        if line.strip().startswith("- ")
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, pipeline in variants(base).items():
@@ -117,17 +130,33 @@ def main(selected):
             # A fresh cache, or Rasa reuses components trained earlier and the
             # training time means nothing.
             cache = tempfile.mkdtemp(dir=tmp)
-            subprocess.run([RASA, "train", "nlu", "-c", str(config_path), "--out", tmp,
-                            "--fixed-model-name", "variant"], cwd=ROOT,
-                           env=dict(ENV, RASA_CACHE_DIRECTORY=cache),
-                           capture_output=True, check=True)
+            subprocess.run(
+                [
+                    RASA,
+                    "train",
+                    "nlu",
+                    "-c",
+                    str(config_path),
+                    "--out",
+                    tmp,
+                    "--fixed-model-name",
+                    "variant",
+                ],
+                cwd=ROOT,
+                env=dict(ENV, RASA_CACHE_DIRECTORY=cache),
+                capture_output=True,
+                check=True,
+            )
             train_s = time.perf_counter() - start
             model = str(Path(tmp) / "variant.tar.gz")
             f1 = {k: macro_f1(model, f, str(Path(tmp) / k)) for k, f in TEST_FILES.items()}
             p50, p95 = parse_ms(model, texts)
             rows.append((label, f1["unseen"], f1["dev"], train_s, p50, p95))
             print(f"done: {label}", file=sys.stderr, flush=True)
-    print("| pipeline | macro-F1 unseen | macro-F1 dev | NLU training (s) | parse p50 (ms) | parse p95 (ms) |")
+    print(
+        "| pipeline | macro-F1 unseen | macro-F1 dev | NLU training (s) "
+        "| parse p50 (ms) | parse p95 (ms) |"
+    )
     print("|---|---|---|---|---|---|")
     for label, unseen, dev, train_s, p50, p95 in rows:
         print(f"| {label} | {unseen:.3f} | {dev:.3f} | {train_s:.0f} | {p50:.1f} | {p95:.1f} |")

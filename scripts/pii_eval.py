@@ -7,6 +7,7 @@ it; "masked as anything" when any masked span does (what matters for
 privacy: it is not kept). A masked span that covers no labelled value is a
 false alarm. tests/privacy/test_corpora.py gates on ``measure``.
 """
+
 import argparse
 import sys
 from collections import Counter
@@ -25,7 +26,10 @@ def load(path: Path) -> List[Dict[str, Any]]:
 
 
 def measure(cases: List[Dict[str, Any]]) -> Dict[str, Any]:
-    gold, same, anything, alarms = Counter(), Counter(), Counter(), Counter()
+    gold: Counter = Counter()
+    same: Counter = Counter()
+    anything: Counter = Counter()
+    alarms: Counter = Counter()
     quiet_alarmed = quiet = 0
     errors = []
     for case in cases:
@@ -51,9 +55,16 @@ def measure(cases: List[Dict[str, Any]]) -> Dict[str, Any]:
         if not case.get("pii"):
             quiet += 1
             quiet_alarmed += bool(spans)
-    return {"gold": gold, "same": same, "anything": anything, "alarms": alarms,
-            "masked": {kind: anything[kind] / gold[kind] for kind in gold},
-            "quiet": quiet, "quiet_alarmed": quiet_alarmed, "errors": errors}
+    return {
+        "gold": gold,
+        "same": same,
+        "anything": anything,
+        "alarms": alarms,
+        "masked": {kind: anything[kind] / gold[kind] for kind in gold},
+        "quiet": quiet,
+        "quiet_alarmed": quiet_alarmed,
+        "errors": errors,
+    }
 
 
 def main(argv: List[str]) -> int:
@@ -69,10 +80,14 @@ def main(argv: List[str]) -> int:
     print("|---|---|---|---|---|")
     for kind in KINDS:
         n = gold[kind] or 1
-        print(f"| {kind} | {gold[kind]} | {result['same'][kind] / n:.0%} | "
-              f"{result['anything'][kind] / n:.0%} | {result['alarms'][kind]} |")
-    print(f"Messages without personal data that had something masked: "
-          f"{result['quiet_alarmed']} of {result['quiet']}")
+        print(
+            f"| {kind} | {gold[kind]} | {result['same'][kind] / n:.0%} | "
+            f"{result['anything'][kind] / n:.0%} | {result['alarms'][kind]} |"
+        )
+    print(
+        f"Messages without personal data that had something masked: "
+        f"{result['quiet_alarmed']} of {result['quiet']}"
+    )
     if args.errors:
         print("\n".join(result["errors"]))
     return 0

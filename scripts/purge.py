@@ -7,6 +7,7 @@ endpoints.yml (SQLite by default, PostgreSQL for the cluster).
 Usage: python scripts/purge.py [--days N] [--endpoints endpoints.yml]   (make purge)
 Schedule: once a day, e.g. cron `15 3 * * * cd /srv/nhsmail && make purge`.
 """
+
 import argparse
 import os
 import sys
@@ -29,27 +30,40 @@ SQL_STORES = ("SQL", "stores.tracker.StrictSQLTrackerStore")
 def engine_from_endpoints(path: Path) -> sa.engine.Engine:
     store = (yaml.safe_load(path.read_text()) or {}).get("tracker_store") or {}
     if store.get("type") not in SQL_STORES:
-        sys.exit(f"{path}: purge works on the SQL tracker stores {SQL_STORES}, "
-                 f"not {store.get('type')!r}")
+        sys.exit(
+            f"{path}: purge works on the SQL tracker stores {SQL_STORES}, not {store.get('type')!r}"
+        )
     dialect = store.get("dialect", "sqlite")
     if dialect == "sqlite":
         db = Path(os.path.expandvars(store.get("db", "rasa.db")))
         return sa.create_engine(f"sqlite:///{db if db.is_absolute() else ROOT / db}")
     url = sa.engine.URL.create(
-        dialect, username=store.get("username"), password=store.get("password"),
-        host=store.get("url"), port=store.get("port"), database=store.get("db"))
+        dialect,
+        username=store.get("username"),
+        password=store.get("password"),
+        host=store.get("url"),
+        port=store.get("port"),
+        database=store.get("db"),
+    )
     return sa.create_engine(url)
 
 
-def purge(engine: sa.engine.Engine, days: float, now: float = None) -> int:
+def purge(engine: sa.engine.Engine, days: float, now: float | None = None) -> int:
     """Deletes whole conversations idle for ``days``; returns how many."""
     cutoff = (time.time() if now is None else now) - days * 86_400
     with engine.begin() as connection:
         if not sa.inspect(connection).has_table("events"):
             return 0
-        old = [row[0] for row in connection.execute(sa.text(
-            "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
-            {"cutoff": cutoff})]
+        old = [
+            row[0]
+            for row in connection.execute(
+                sa.text(
+                    "SELECT sender_id FROM events GROUP BY sender_id "
+                    "HAVING MAX(timestamp) < :cutoff"
+                ),
+                {"cutoff": cutoff},
+            )
+        ]
         for sender in old:
             connection.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
     return len(old)

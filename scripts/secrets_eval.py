@@ -11,6 +11,7 @@ before, where the corpus gives one, sets the context as it would in a chat.
 only: tests/privacy/secrets_final.yml is a lockbox, its figures are printed
 and its errors are never read.
 """
+
 import argparse
 import sys
 from collections import defaultdict
@@ -38,8 +39,10 @@ def after_context(case: Dict[str, Any]) -> str:
 def judge(case: Dict[str, Any]) -> Dict[str, Any]:
     text, secrets = case["text"], case.get("secrets") or []
     finding = find_secrets(text, after_context(case))
-    covered = all(any(text.find(s) >= a and text.find(s) + len(s) <= b for a, b in finding.spans)
-                  for s in secrets)
+    covered = all(
+        any(text.find(s) >= a and text.find(s) + len(s) <= b for a, b in finding.spans)
+        for s in secrets
+    )
     if secrets:
         ok = finding.disclosed and covered
     else:
@@ -64,23 +67,27 @@ def evaluate(cases: List[Dict[str, Any]]) -> Dict[str, Any]:
         if not verdict["ok"]:
             errors.append((case, verdict))
     return {
-        "disclosures": disclosures, "non_disclosures": quiet,
+        "disclosures": disclosures,
+        "non_disclosures": quiet,
         "recall": caught / disclosures if disclosures else 1.0,
         "warned": warned / disclosures if disclosures else 1.0,
         "false_alarm_rate": alarms / quiet if quiet else 0.0,
-        "false_alarms": alarms, "missed": disclosures - caught,
+        "false_alarms": alarms,
+        "missed": disclosures - caught,
         "by_kind": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())},
         "errors": errors,
     }
 
 
 def report(name: str, result: Dict[str, Any]) -> str:
-    lines = [f"{name}: {result['disclosures']} disclosures, {result['non_disclosures']} "
-             f"non-disclosures",
-             f"  recall (warned and fully masked) {result['recall']:.3f}; warned "
-             f"{result['warned']:.3f}; false alarms {result['false_alarm_rate']:.3%} "
-             f"({result['false_alarms']})",
-             "  | kind | right | cases |", "  |---|---|---|"]
+    lines = [
+        f"{name}: {result['disclosures']} disclosures, {result['non_disclosures']} non-disclosures",
+        f"  recall (warned and fully masked) {result['recall']:.3f}; warned "
+        f"{result['warned']:.3f}; false alarms {result['false_alarm_rate']:.3%} "
+        f"({result['false_alarms']})",
+        "  | kind | right | cases |",
+        "  |---|---|---|",
+    ]
     lines += [f"  | {k} | {ok} | {n} |" for k, (ok, n) in result["by_kind"].items()]
     return "\n".join(lines)
 
@@ -98,10 +105,12 @@ def main(argv: List[str]) -> int:
                 print("  (errors of the lockbox are not shown)")
                 continue
             for case, verdict in result["errors"]:
-                print(f"  - [{case.get('kind')}] prev={case.get('previous')!r} "
-                      f"text={case['text']!r} secrets={case.get('secrets')} "
-                      f"flagged={verdict['flagged']} spans="
-                      f"{[case['text'][a:b] for a, b in verdict['spans']]}")
+                print(
+                    f"  - [{case.get('kind')}] prev={case.get('previous')!r} "
+                    f"text={case['text']!r} secrets={case.get('secrets')} "
+                    f"flagged={verdict['flagged']} spans="
+                    f"{[case['text'][a:b] for a, b in verdict['spans']]}"
+                )
     return 0
 
 

@@ -9,6 +9,7 @@ traceback on the 429 and 503 answers this channel gives.
 
 Buttons are numbered; type the number to press one. Ctrl-D or /stop ends.
 """
+
 import argparse
 import sys
 import uuid
@@ -41,8 +42,9 @@ def chosen(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
 
 def send(url: str, sender: str, message: str) -> List[Dict[str, Any]]:
     try:
-        answer = requests.post(f"{url}/webhooks/rest/webhook",
-                               json={"sender": sender, "message": message}, timeout=60)
+        answer = requests.post(
+            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+        )
     except requests.RequestException as problem:
         return [{"text": f"(The assistant cannot be reached: {problem.__class__.__name__}.)"}]
     try:
@@ -59,8 +61,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:5005")
     parser.add_argument("--sender", default="shell-" + uuid.uuid4().hex[:8])
     args = parser.parse_args(argv)
-    print(f"Talking to {args.url} as {args.sender}. Type a message, a button's "
-          f"number to press it, or {STOP} (or Ctrl-D) to end.")
+    print(
+        f"Talking to {args.url} as {args.sender}. Type a message, a button's "
+        f"number to press it, or {STOP} (or Ctrl-D) to end."
+    )
     buttons: List[Dict[str, Any]] = []
     while True:
         try:

@@ -18,6 +18,7 @@ dead server, not how long a live one waits.
 
 endpoints.cluster.yml: ``lock_store: type: stores.lock.AtomicRedisLockStore``.
 """
+
 import asyncio
 import json
 import time
@@ -44,8 +45,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         def transaction(pipe: Any) -> T:
             raw = pipe.get(key)
-            lock = (TicketLock.from_dict(json.loads(raw)) if raw
-                    else TicketLock(conversation_id))
+            lock = TicketLock.from_dict(json.loads(raw)) if raw else TicketLock(conversation_id)
             result = change(lock)
             lock.remove_expired_tickets()
             pipe.multi()
@@ -65,17 +65,23 @@ class AtomicRedisLockStore(RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self,
+        conversation_id: Text,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[TicketLock, None]:
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
-            yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime,
-                                            wait_time_in_seconds)
+            yield await self._wait_for_turn(
+                conversation_id, ticket, lock_lifetime, wait_time_in_seconds
+            )
         finally:
             self.cleanup(conversation_id, ticket)
 
-    async def _wait_for_turn(self, conversation_id: Text, ticket: int, lifetime: float,
-                             wait_time_in_seconds: float) -> TicketLock:
+    async def _wait_for_turn(
+        self, conversation_id: Text, ticket: int, lifetime: float, wait_time_in_seconds: float
+    ) -> TicketLock:
         def renew(lock: TicketLock) -> Optional[bool]:
             """Drops expired tickets and renews ours: None if ours is gone,
             else whether it is being served."""

@@ -23,6 +23,7 @@ PostgreSQL:
 
 endpoints.cluster.yml: ``tracker_store: type: stores.tracker.StrictSQLTrackerStore``.
 """
+
 import asyncio
 import json
 import logging
@@ -69,8 +70,13 @@ def sqlite_engine(url: Any) -> sa.engine.Engine:
     nothing once connections are kept, and a power cut then loses no turn.
     """
     # timeout: how long a write waits for another worker's (SQLite's busy timeout).
-    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4, max_overflow=4,
-                              connect_args={"timeout": 30, "check_same_thread": False})
+    engine = sa.create_engine(
+        url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=4,
+        max_overflow=4,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
@@ -83,8 +89,11 @@ def sqlite_engine(url: Any) -> sa.engine.Engine:
 
 
 class StrictSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, retry_seconds: float = 5.0,
-                 connect_timeout: int = 3, **kwargs: Any) -> None:
+    engine: sa.engine.Engine
+
+    def __init__(
+        self, *args: Any, retry_seconds: float = 5.0, connect_timeout: int = 3, **kwargs: Any
+    ) -> None:
         # Imported here: patches/fail_loud.py imports this module.
         from patches import require_installed
 
@@ -113,8 +122,11 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 if not is_connection_error(error):
                     raise
                 if time.monotonic() >= deadline:
-                    logger.error("Tracker store unavailable (%s), turn refused: %s",
-                                 what, error.orig or error)
+                    logger.error(
+                        "Tracker store unavailable (%s), turn refused: %s",
+                        what,
+                        error.orig or error,
+                    )
                     raise TrackerStoreUnavailable(f"cannot {what} the conversation") from error
                 logger.warning("Tracker store connection lost (%s); retrying.", what)
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
@@ -130,39 +142,46 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         """
         events = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
-        session_start = (sa.select(sa.func.max(events.c.timestamp))
-                         .where(events.c.sender_id == sender,
-                                events.c.type_name == SessionStarted.type_name)
-                         .scalar_subquery())
-        latest_session = sa.and_(events.c.sender_id == sender,
-                                 sa.or_(events.c.timestamp >= session_start,
-                                        session_start.is_(None)))
-        self._latest_session_data = (sa.select(events.c.data).where(latest_session)
-                                     .order_by(events.c.id))
-        self._latest_session_count = (sa.select(sa.func.count()).select_from(events)
-                                      .where(latest_session))
+        session_start = (
+            sa.select(sa.func.max(events.c.timestamp))
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        latest_session = sa.and_(
+            events.c.sender_id == sender,
+            sa.or_(events.c.timestamp >= session_start, session_start.is_(None)),
+        )
+        self._latest_session_data = (
+            sa.select(events.c.data).where(latest_session).order_by(events.c.id)
+        )
+        self._latest_session_count = (
+            sa.select(sa.func.count()).select_from(events).where(latest_session)
+        )
         self._insert_event = events.insert()
 
-    async def _retrieve(self, sender_id: Text,
-                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
         if fetch_events_from_all_sessions:
             read = super()._retrieve  # rare (the conversation API, exports): Rasa's way
             return await self._retrying(
-                "read", lambda: read(sender_id, fetch_events_from_all_sessions))
+                "read", lambda: read(sender_id, fetch_events_from_all_sessions)
+            )
 
         async def read_latest_session() -> Optional[DialogueStateTracker]:
             with self.engine.connect() as connection:
-                rows = connection.execute(self._latest_session_data,
-                                          {"sender_id": sender_id}).all()
+                rows = connection.execute(self._latest_session_data, {"sender_id": sender_id}).all()
             if not (self.domain and rows):
                 return None
             return DialogueStateTracker.from_dict(
-                sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+                sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+            )
 
         return await self._retrying("read", read_latest_session)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the new events, masked, then publishes exactly those to the broker."""
+
         async def write() -> List[Dict[str, Any]]:
             return self._store_new_events(tracker)
 
@@ -170,8 +189,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is not None and new_events:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
-    async def _stream_new_events(self, event_broker: Any, new_events: List[Dict[str, Any]],
-                                 sender_id: Text) -> None:
+    async def _stream_new_events(
+        self, event_broker: Any, new_events: List[Dict[str, Any]], sender_id: Text
+    ) -> None:
         """Publishes the stored (masked) event dicts, not the tracker's events."""
         for data in new_events:
             event_broker.publish({"sender_id": sender_id, **data})
@@ -180,22 +200,28 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         """Stores the events not stored yet (Rasa's rule: those after the
         count already stored for the latest session), masked, in one transaction."""
         with self.engine.begin() as connection:
-            stored = connection.execute(self._latest_session_count,
-                                        {"sender_id": tracker.sender_id}).scalar()
+            stored = connection.execute(
+                self._latest_session_count, {"sender_id": tracker.sender_id}
+            ).scalar()
             events = list(tracker.events)
-            masked = mask_new_events((event.as_dict() for event in events[stored:]),
-                                     latest_exchange(events[:stored]))
+            masked = mask_new_events(
+                (event.as_dict() for event in events[stored:]), latest_exchange(events[:stored])
+            )
             rows = []
             for event, data in zip(events[stored:], masked):
-                rows.append({
-                    "sender_id": tracker.sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    # Events posted to the HTTP API may carry no parse data.
-                    "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                })
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        # Events posted to the HTTP API may carry no parse data.
+                        "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get(
+                            "name"
+                        ),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                )
             if rows:
                 connection.execute(self._insert_event, rows)
         return masked
@@ -209,8 +235,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
 def refuse_turn(error: Exception) -> None:
     """FailSafeTrackerStore's error callback (patches/fail_loud.py): re-raises,
     so the turn is refused instead of kept in memory."""
-    logger.error("Tracker store failed; refusing the turn instead of keeping it in memory: %s",
-                 error)
+    logger.error(
+        "Tracker store failed; refusing the turn instead of keeping it in memory: %s", error
+    )
     if isinstance(error, TrackerStoreUnavailable):
         raise error
     raise TrackerStoreUnavailable(str(error)) from error

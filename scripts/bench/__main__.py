@@ -3,9 +3,11 @@ configuration and a MiniLM variant; writes results/bench.md and its plots.
 
 Settings (environment): BENCH_FOLDS (5), BENCH_CV (the configurations to
 cross-validate, by name; default "project": each more adds about 8 minutes,
-and the three are compared on the held-out files anyway), BENCH_QUICK=1 (a small run for development:
-2 folds, 2 epochs, few conversations), BENCH_MINILM=0 (leave MiniLM out).
+and the three are compared on the held-out files anyway), BENCH_QUICK=1 (a
+small run for development: 2 folds, 2 epochs, few conversations),
+BENCH_MINILM=0 (leave MiniLM out).
 """
+
 import asyncio
 import json
 import os
@@ -14,6 +16,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 from scripts.bench import configs, levers, loadgen, quality, report, servers
 
@@ -37,14 +40,25 @@ def say(*args):
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     import rasa
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-            "python": platform.python_version(), "rasa": rasa.__version__,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "load_before": os.getloadavg()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "python": platform.python_version(),
+        "rasa": rasa.__version__,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg(),
+    }
 
 
 def quality_phase(work: Path, data: dict):
@@ -60,8 +74,11 @@ def quality_phase(work: Path, data: dict):
         seconds = quality.train(config_path, work, name, log, env)
         model = work / f"{name}.tar.gz"
         say(f"{name}: trained in {seconds:.0f} s; scoring the held-out files")
-        entry = {"train_s": seconds, "model": str(model),
-                 "held_out": quality.held_out(model, out, log, env)}
+        entry = {
+            "train_s": seconds,
+            "model": str(model),
+            "held_out": quality.held_out(model, out, log, env),
+        }
         if name in cv:
             say(f"{name}: {FOLDS}-fold cross-validation")
             entry["cv"] = quality.cross_validate(config_path, out, FOLDS, log, env)
@@ -74,56 +91,95 @@ def speed_phase(work: Path, data: dict):
     actions = servers.ActionServer(work, env)
     try:
         data["levers"]["action round trip"] = levers.action_round_trip(
-            actions.url, env["ACTION_SERVER_TOKEN"], calls=50 if QUICK else 300)
+            actions.url, env["ACTION_SERVER_TOKEN"], calls=50 if QUICK else 300
+        )
         # (label, extra environment, levels, options for RasaServer). The label
         # before the comma names the configuration.
-        runs = [("project", {}, LEVELS, {}), ("no-encoder", {}, {10: LEVELS[10]}, {}),
-                ("rasa-default", {}, LEVELS, {})]
+        runs: List[Tuple[str, Dict[str, str], Dict[int, int], Dict[str, Any]]] = [
+            ("project", {}, LEVELS, {}),
+            ("no-encoder", {}, {10: LEVELS[10]}, {}),
+            ("rasa-default", {}, LEVELS, {}),
+        ]
         if "minilm" in data["configs"]:
             # A tenth of the speed: half the conversations are enough.
-            runs.append(("minilm", {}, {c: n // (2 if c == 10 else 1)
-                                        for c, n in LEVELS.items() if c <= 10}, {}))
+            runs.append(
+                (
+                    "minilm",
+                    {},
+                    {c: n // (2 if c == 10 else 1) for c, n in LEVELS.items() if c <= 10},
+                    {},
+                )
+            )
         at_10 = {10: LEVELS[10]}
         runs += [
             ("project, 2 Sanic workers", {}, LEVELS, {"workers": 2}),
             ("rasa-default, 2 Sanic workers", {}, at_10, {"workers": 2}),
-            ("project, Rasa's SQL tracker store", {}, {1: LEVELS[1], 10: LEVELS[10]},
-             {"rasa_tracker_store": True}),
-            ("project, TF 1 thread", {"TF_INTRA_OP_PARALLELISM_THREADS": "1",
-                                      "TF_INTER_OP_PARALLELISM_THREADS": "1",
-                                      "OMP_NUM_THREADS": "1"}, at_10, {}),
+            (
+                "project, Rasa's SQL tracker store",
+                {},
+                {1: LEVELS[1], 10: LEVELS[10]},
+                {"rasa_tracker_store": True},
+            ),
+            (
+                "project, TF 1 thread",
+                {
+                    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+                    "OMP_NUM_THREADS": "1",
+                },
+                at_10,
+                {},
+            ),
             # Every parse encodes its text anew, as real messages, all
             # different, would: the scripted texts would be cache hits.
-            ("project, every text new (encoder cache off)", {"MINILM_CACHE_SIZE": "0"},
-             at_10, {}),
-            ("project, stock action-reply check", {"RASA_STOCK_ACTION_CHECK": "1"},
-             {1: LEVELS[1], 10: LEVELS[10]}, {}),
+            ("project, every text new (encoder cache off)", {"MINILM_CACHE_SIZE": "0"}, at_10, {}),
+            (
+                "project, stock action-reply check",
+                {"RASA_STOCK_ACTION_CHECK": "1"},
+                {1: LEVELS[1], 10: LEVELS[10]},
+                {},
+            ),
         ]
         for label, extra_env, levels, options in runs:
             name = label.split(",")[0]
             say(f"{label}: starting the server")
-            rasa = servers.RasaServer(data["configs"][name]["model"], work,
-                                      configs.env_for(name, env), actions, extra_env, **options)
+            rasa = servers.RasaServer(
+                data["configs"][name]["model"],
+                work,
+                configs.env_for(name, env),
+                actions,
+                extra_env,
+                **options,
+            )
             try:
-                entry = {"ready_s": rasa.ready_s, "levels": [], "by_position": {}}
+                entry: Dict[str, Any] = {"ready_s": rasa.ready_s, "levels": [], "by_position": {}}
                 # Warm-up: every scripted conversation twice per worker.
                 # TensorFlow traces DIET's graph again for each new input
                 # shape, and a server that has run for a while has seen them.
                 workers = options.get("workers", 1)
-                asyncio.run(loadgen.run_load(rasa.url, 2 * workers,
-                                             2 * workers * len(loadgen.CONVERSATIONS)))
+                asyncio.run(
+                    loadgen.run_load(
+                        rasa.url, 2 * workers, 2 * workers * len(loadgen.CONVERSATIONS)
+                    )
+                )
                 for concurrency, count in levels.items():
-                    results = [asyncio.run(loadgen.run_load(rasa.url, concurrency, count,
-                                                            time_limit=120))
-                               for _ in range(REPEATS if concurrency == 10
-                                              and label in REPEATED else 1)]
+                    results = [
+                        asyncio.run(loadgen.run_load(rasa.url, concurrency, count, time_limit=120))
+                        for _ in range(REPEATS if concurrency == 10 and label in REPEATED else 1)
+                    ]
                     summary = loadgen.median_of(results)
                     entry["levels"].append(summary)
                     say(f"{label}: {summary}")
                 if not extra_env and not options:
-                    long = asyncio.run(loadgen.run_load(
-                        rasa.url, 1, 2 if QUICK else 5, time_limit=120,
-                        scripts=[loadgen.LONG_CONVERSATION]))
+                    long = asyncio.run(
+                        loadgen.run_load(
+                            rasa.url,
+                            1,
+                            2 if QUICK else 5,
+                            time_limit=120,
+                            scripts=[loadgen.LONG_CONVERSATION],
+                        )
+                    )
                     for position in range(1, len(loadgen.LONG_CONVERSATION) + 1):
                         times = [t.ms for t in long.turns if t.position == position and t.ok]
                         entry["by_position"][position] = loadgen.percentile(times, 50)
@@ -149,8 +205,14 @@ def main():
     work = RESULTS / "work"  # models and stores of this run; deleted at the end
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    data = {"machine": machine(), "folds": FOLDS, "quick": QUICK, "configs": {}, "speed": {},
-            "levers": {}}
+    data: Dict[str, Any] = {
+        "machine": machine(),
+        "folds": FOLDS,
+        "quick": QUICK,
+        "configs": {},
+        "speed": {},
+        "levers": {},
+    }
     quality_phase(work, data)
     speed_phase(work, data)
     data["machine"]["load_after"] = os.getloadavg()

@@ -7,6 +7,7 @@ Prints one JSON line with the throughput, percentiles and resident memory.
 Run it alternately in two checkouts to compare them in the same hour: single
 runs on this machine vary by about a quarter, so compare rounds side by side.
 """
+
 import asyncio
 import json
 import sys

@@ -1,6 +1,7 @@
 """The configurations compared: config.yml, the pipeline it replaced,
 Rasa's default, and config.yml with MiniLM in TensorFlow (Rasa's
 LanguageModelFeaturizer) instead of the project's ONNX encoder."""
+
 import copy
 import os
 from pathlib import Path
@@ -37,10 +38,18 @@ def rasa_default() -> dict:
     commented out, so Rasa fills them in from its default_config.yml."""
     import rasa.engine.recipes
 
-    defaults = yaml.safe_load((Path(rasa.engine.recipes.__file__).parent / "config_files"
-                               / "default_config.yml").read_text())
-    return {"recipe": "default.v1", "language": "en", "assistant_id": "rasa-default",
-            "pipeline": defaults["pipeline"], "policies": defaults["policies"]}
+    defaults = yaml.safe_load(
+        (
+            Path(rasa.engine.recipes.__file__).parent / "config_files" / "default_config.yml"
+        ).read_text()
+    )
+    return {
+        "recipe": "default.v1",
+        "language": "en",
+        "assistant_id": "rasa-default",
+        "pipeline": defaults["pipeline"],
+        "policies": defaults["policies"],
+    }
 
 
 # requirements-bench.txt, installed here by `make bench`; only the MiniLM
@@ -60,35 +69,47 @@ def env_for(name: str, env: dict) -> dict:
     """``env`` with the bench-only packages on the path for the MiniLM configuration."""
     if name != "minilm":
         return env
-    return dict(env, PYTHONPATH=os.pathsep.join(filter(None, [str(BENCH_SITE),
-                                                              env.get("PYTHONPATH")])))
+    return dict(
+        env, PYTHONPATH=os.pathsep.join(filter(None, [str(BENCH_SITE), env.get("PYTHONPATH")]))
+    )
 
 
 def minilm() -> dict:
     """config.yml with Rasa's own MiniLM featurizer (TensorFlow) in place of the
     project's ONNX one, added before DIET."""
     config = copy.deepcopy(current())
-    config["pipeline"] = [step for step in config["pipeline"]
-                          if step["name"] != "nlp.encoder.MiniLMFeaturizer"]
-    featurizer = {"name": "LanguageModelFeaturizer", "model_name": "bert",
-                  "model_weights": minilm_weights()}
+    config["pipeline"] = [
+        step for step in config["pipeline"] if step["name"] != "nlp.encoder.MiniLMFeaturizer"
+    ]
+    featurizer = {
+        "name": "LanguageModelFeaturizer",
+        "model_name": "bert",
+        "model_weights": minilm_weights(),
+    }
     at = next(i for i, step in enumerate(config["pipeline"]) if step["name"] == "DIETClassifier")
     config["pipeline"].insert(at, featurizer)
     return config
 
 
-def all_configs(include_minilm: bool = True, epochs: int = None) -> dict:
+def all_configs(include_minilm: bool = True, epochs: int | None = None) -> dict:
     """The configurations by name; ``epochs`` (development runs only) overrides
     every component's epochs."""
-    configs = {"project": current(), "no-encoder": without_encoder(),
-               "rasa-default": rasa_default()}
+    configs = {
+        "project": current(),
+        "no-encoder": without_encoder(),
+        "rasa-default": rasa_default(),
+    }
     if include_minilm:
         configs["minilm"] = minilm()
     if epochs:
         for config in configs.values():
             for step in config["pipeline"] + config["policies"]:
-                if "epochs" in step or step["name"] in ("TEDPolicy", "UnexpecTEDIntentPolicy",
-                                                        "ResponseSelector", "DIETClassifier"):
+                if "epochs" in step or step["name"] in (
+                    "TEDPolicy",
+                    "UnexpecTEDIntentPolicy",
+                    "ResponseSelector",
+                    "DIETClassifier",
+                ):
                     step["epochs"] = epochs
     return configs
 
@@ -96,4 +117,3 @@ def all_configs(include_minilm: bool = True, epochs: int = None) -> dict:
 def write(config: dict, path: Path) -> Path:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
-

@@ -4,6 +4,7 @@ Usage: python -m scripts.bench.evaluate MODEL OUT_DIR
 Writes OUT_DIR/<file>/intent_report.json and intent_confusion_matrix.png,
 as `rasa test nlu` does, and prints the parse time per message (ms).
 """
+
 import asyncio
 import json
 import logging
@@ -30,8 +31,9 @@ async def evaluate(model: str, out: Path) -> dict:
     # Rasa logs every parsed message (text included) at debug level.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for label, path in HELD_OUT.items():
-        await run_evaluation(str(ROOT / path), agent.processor, output_directory=str(out / label),
-                             errors=True)
+        await run_evaluation(
+            str(ROOT / path), agent.processor, output_directory=str(out / label), errors=True
+        )
     # The blind files, scored as `make eval` scores them (the intent the
     # dialogue acts on); figures only, the lockbox's errors are never written.
     # Their messages, all different, also time the parse: the MiniLM
@@ -48,10 +50,16 @@ async def evaluate(model: str, out: Path) -> dict:
             parses.append(await agent.parse_message(example.text))
             times.append((time.perf_counter() - t0) * 1000)
         figures = nlu_eval.score(examples, [nlu_eval.acted_intent(p) for p in parses])
-        blind[label] = {k: figures[k] for k in ("macro_f1", "accuracy", "oos_recall",
-                                                "topic_precision", "n")}
-    return {"load_s": load_s, "parse_p50_ms": percentile(times, 50),
-            "parse_p95_ms": percentile(times, 95), "parse_n": len(times), "blind": blind}
+        blind[label] = {
+            k: figures[k] for k in ("macro_f1", "accuracy", "oos_recall", "topic_precision", "n")
+        }
+    return {
+        "load_s": load_s,
+        "parse_p50_ms": percentile(times, 50),
+        "parse_p95_ms": percentile(times, 95),
+        "parse_n": len(times),
+        "blind": blind,
+    }
 
 
 if __name__ == "__main__":

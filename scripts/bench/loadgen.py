@@ -6,6 +6,7 @@ records every turn's latency (ms), its position in the conversation and
 whether it failed. The pure parts (percentiles, the loopback check, the
 summary) are tested in tests/test_bench.py.
 """
+
 import asyncio
 import ipaddress
 import itertools
@@ -20,16 +21,37 @@ from urllib.parse import urlsplit
 # question, a follow-up button payload or the reinstate form's yes/no, thanks.
 CONVERSATIONS: List[List[str]] = [
     ["hi", "how do I reset my password?", "/prepare_call", "thanks", "bye"],
-    ["my nhsmail account has been deleted", "yes", "how do I add a new user", "thank you",
-     "goodbye"],
+    [
+        "my nhsmail account has been deleted",
+        "yes",
+        "how do I add a new user",
+        "thank you",
+        "goodbye",
+    ],
     ["hello", "my account was deleted", "no", "/shared_mailbox", "cheers"],
-    ["how do I set up outlook", "/helpdesk_contact", "who do I call in a pharmacy",
-     "thanks a lot", "bye"],
+    [
+        "how do I set up outlook",
+        "/helpdesk_contact",
+        "who do I call in a pharmacy",
+        "thanks a lot",
+        "bye",
+    ],
 ]
 # A long conversation (20 turns), to see how a turn's cost grows with history.
-LONG_CONVERSATION: List[str] = list(itertools.islice(
-    itertools.cycle(["how do I reset my password?", "/prepare_call", "how do I add a new user",
-                     "thanks", "how do I remove a leaver"]), 20))
+LONG_CONVERSATION: List[str] = list(
+    itertools.islice(
+        itertools.cycle(
+            [
+                "how do I reset my password?",
+                "/prepare_call",
+                "how do I add a new user",
+                "thanks",
+                "how do I remove a leaver",
+            ]
+        ),
+        20,
+    )
+)
 
 MAX_CONVERSATIONS = 10_000
 MAX_SECONDS = 600
@@ -91,14 +113,19 @@ def median_of(results: List["Result"]) -> Dict[str, Any]:
     """The summary of the run with the median throughput, with every run's
     throughput under "runs" (single runs on this machine vary by about 25%)."""
     summaries = sorted((r.summary() for r in results), key=lambda s: s["turns_per_s"])
-    middle = dict(summaries[(len(summaries) - 1) // 2])
+    middle: Dict[str, Any] = dict(summaries[(len(summaries) - 1) // 2])
     middle["runs"] = [round(s["turns_per_s"], 1) for s in summaries]
     return middle
 
 
-async def run_load(url: str, concurrency: int, conversations: int,
-                   time_limit: float = 60, scripts: List[List[str]] = None,
-                   timeout: float = 30) -> Result:
+async def run_load(
+    url: str,
+    concurrency: int,
+    conversations: int,
+    time_limit: float = 60,
+    scripts: List[List[str]] | None = None,
+    timeout: float = 30,
+) -> Result:
     """Sends ``conversations`` scripted conversations, ``concurrency`` at a time."""
     import aiohttp
 
@@ -121,8 +148,9 @@ async def run_load(url: str, concurrency: int, conversations: int,
             for position, message in enumerate(scripts[n % len(scripts)], 1):
                 t0 = time.perf_counter()
                 try:
-                    async with session.post(endpoint, json={"sender": sender,
-                                                            "message": message}) as response:
+                    async with session.post(
+                        endpoint, json={"sender": sender, "message": message}
+                    ) as response:
                         body = await response.json(content_type=None)
                         ok = response.status == 200 and isinstance(body, list) and bool(body)
                 except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
@@ -130,8 +158,9 @@ async def run_load(url: str, concurrency: int, conversations: int,
                 result.turns.append(Turn(position, (time.perf_counter() - t0) * 1000, ok))
 
     limits = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=limits,
-                                     timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+    async with aiohttp.ClientSession(
+        connector=limits, timeout=aiohttp.ClientTimeout(total=timeout)
+    ) as session:
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
     result.seconds = time.perf_counter() - start
     return result

@@ -1,6 +1,7 @@
 """Starts an action server and a Rasa server on free loopback ports, as
 tests/e2e/conftest.py does: a throwaway SQLite store, a fresh token, the
 REST channel only, and rate limits high enough not to throttle the load."""
+
 import os
 import re
 import secrets
@@ -36,7 +37,8 @@ def process_rss_mb(pid: int) -> float:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0.0
-    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+    found = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def rss_mb(pid: int) -> float:
@@ -51,7 +53,11 @@ class ActionServer:
         self.log = workdir / f"actions-{self.port}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "actions.server", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log, "w"),
+            stderr=subprocess.STDOUT,
+        )
         wait_until(lambda: requests.get(f"{self.url}/health", timeout=1).ok, self.proc, self.log)
 
     def stop(self):
@@ -61,15 +67,26 @@ class ActionServer:
 class RasaServer:
     """``rasa run`` with ``model``; ``ready_s`` is start to first REST answer."""
 
-    def __init__(self, model: str, workdir: Path, env: dict, actions: ActionServer,
-                 extra_env: dict = None, workers: int = 1, rasa_tracker_store: bool = False):
+    def __init__(
+        self,
+        model: str,
+        workdir: Path,
+        env: dict,
+        actions: ActionServer,
+        extra_env: dict | None = None,
+        workers: int = 1,
+        rasa_tracker_store: bool = False,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"rasa-{self.port}.log"
         endpoints = workdir / f"endpoints-{self.port}.yml"
-        text = ((ROOT / "endpoints.yml").read_text()
-                .replace("localhost:5055", f"127.0.0.1:{actions.port}")
-                .replace("var/tracker.db", str(workdir / f"tracker-{self.port}.db")))
+        text = (
+            (ROOT / "endpoints.yml")
+            .read_text()
+            .replace("localhost:5055", f"127.0.0.1:{actions.port}")
+            .replace("var/tracker.db", str(workdir / f"tracker-{self.port}.db"))
+        )
         if rasa_tracker_store:  # the lever: Rasa's own SQL store on the same file
             text = text.replace("type: stores.tracker.StrictSQLTrackerStore", "type: SQL")
         extra_env = dict(extra_env or {})
@@ -79,23 +96,48 @@ class RasaServer:
             from cluster import services
 
             services.ensure_running("redis")
-            text += ("\nlock_store:\n  type: stores.lock.AtomicRedisLockStore\n"
-                     f"  url: {services.HOST}\n  port: {services.PORTS['redis']}\n"
-                     f"  db: 1\n  key_prefix: bench{self.port}\n")
+            text += (
+                "\nlock_store:\n  type: stores.lock.AtomicRedisLockStore\n"
+                f"  url: {services.HOST}\n  port: {services.PORTS['redis']}\n"
+                f"  db: 1\n  key_prefix: bench{self.port}\n"
+            )
             extra_env["SANIC_WORKERS"] = str(workers)
         endpoints.write_text(text)
         credentials = workdir / "credentials.yml"
         credentials.write_text("channels.rest.GuardedRestInput:\n")
         start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", model, "--port", str(self.port),
-             "--interface", "127.0.0.1", "--endpoints", str(endpoints),
-             "--credentials", str(credentials)],
-            cwd=ROOT, env=dict(env, **(extra_env or {})),
-            stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+            [
+                str(BIN / "python"),
+                "-m",
+                "rasa_server",
+                "run",
+                "-m",
+                model,
+                "--port",
+                str(self.port),
+                "--interface",
+                "127.0.0.1",
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+            ],
+            cwd=ROOT,
+            env=dict(env, **(extra_env or {})),
+            stdout=open(self.log, "w"),
+            stderr=subprocess.STDOUT,
+        )
         webhook = f"{self.url}/webhooks/rest/webhook"
-        wait_until(lambda: requests.post(webhook, json={"sender": "bench-ready", "message": "hi"},
-                                         timeout=5).ok, self.proc, self.log)
+        wait_until(
+            lambda: (
+                requests.post(
+                    webhook, json={"sender": "bench-ready", "message": "hi"}, timeout=5
+                ).ok
+            ),
+            self.proc,
+            self.log,
+        )
         self.ready_s = time.perf_counter() - start
 
     def rss_mb(self) -> float:
@@ -110,10 +152,17 @@ class RasaServer:
 
 
 def server_env(**extra) -> dict:
-    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-                ACTION_SERVER_TOKEN=secrets.token_urlsafe(16),
-                CHAT_RATE_PER_SENDER="1000000000", CHAT_RATE_PER_ADDRESS="1000000000",
-                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **extra)
+    return dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        ACTION_SERVER_TOKEN=secrets.token_urlsafe(16),
+        CHAT_RATE_PER_SENDER="1000000000",
+        CHAT_RATE_PER_ADDRESS="1000000000",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        **extra,
+    )
 
 
 def wait_until(check, proc, log: Path, seconds: float = 300):
