@@ -10,22 +10,18 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 import yaml
 
 from actions.config import CONTENT_PATH
+from nlp import intents
 
 # Blocks that guidance.py assembles; a topic's answer may name them.
 BLOCKS = ("helpdesk_contact", "menu_path", "identity_checklist", "manager_route")
 
-# Intents answered from a topic of the same name (the intent contract's
-# guidance topics, and bot_challenge, which hands over to the helpdesk).
-TOPIC_INTENTS = (
-    "reset_password", "add_user", "remove_leaver", "reinstate_account", "inactive_account",
-    "shared_mailbox", "outlook_setup", "helpdesk_contact", "prepare_call", "guides_faq",
-    "local_team", "nhsmail_purpose", "bot_challenge",
-)
-# Compound questions: intents of two topics joined by this symbol (the
-# tokenizer's intent_split_symbol in config.yml), answered in one reply.
-COMPOUND_SEPARATOR = "+"
-# ...plus the variants the actions choose between.
-REQUIRED_TOPICS = TOPIC_INTENTS + ("reinstate_all_deleted", "helpdesk_mfa")
+# Intents answered from a topic of the same name.
+TOPIC_INTENTS = intents.TOPICS
+# Topics that answer a variant of an intent's question: every account linked
+# to the shared mailbox is gone; an authenticator, a new phone or MFA codes.
+ALL_DELETED_TOPIC = "reinstate_all_deleted"
+MFA_TOPIC = "helpdesk_mfa"
+REQUIRED_TOPICS = TOPIC_INTENTS + (ALL_DELETED_TOPIC, MFA_TOPIC)
 REQUIRED_MESSAGES = (
     "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
     "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading",
