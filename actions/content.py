@@ -6,14 +6,14 @@ the ``Content`` the replies read once the file has none."""
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
 from actions.config import CONTENT_PATH
 from actions.content_check import (  # noqa: F401  (the content file's names, for the replies)
     ALL_DELETED_TOPIC, BLOCKS, MFA_TOPIC, REQUIRED_FACTS, REQUIRED_MESSAGES, REQUIRED_TOPICS,
-    TOPIC_INTENTS, Problem, check_content, check_content_file, check_text, shown,
+    TOPIC_INTENTS, Problem, check_content_file, check_text, shown,
 )
 
 
@@ -110,15 +110,6 @@ def build_content(raw: Mapping[str, Any]) -> Content:
         scope_topics=tuple(raw.get("scope_topics") or []),
         scope_buttons=tuple(raw.get("scope_buttons") or []),
     )
-
-
-def parse_content(raw: Any) -> Content:
-    """Checks a raw YAML mapping and builds a ``Content``; every problem at once
-    (by YAML path: a mapping has no lines)."""
-    problems = check_content(raw)
-    if problems:
-        raise ContentError(problems)
-    return build_content(raw)
 
 
 def load_content_file(path: Union[str, Path]) -> Content:

@@ -201,12 +201,18 @@ def check_topic(topic: Mapping[str, Any], path: str, sources: Mapping[str, Any],
         else:
             problems += check_template(part, f"{path}.answer[{i}]", known)
     cite = topic.get("cite") or []
-    for i, cited in enumerate(cite if isinstance(cite, list) else [cite]):
+    if not isinstance(cite, list):
+        problems.append(Problem(f"{path}.cite", "expected a list of sources"))
+        cite = []
+    for i, cited in enumerate(cite):
         source = sources.get(cited) if isinstance(cited, str) else None
         if not isinstance(source, Mapping) or not source.get("url"):
             problems.append(Problem(f"{path}.cite[{i}]", f"{cited!r} is not a source with a url"))
     followups = topic.get("followups") or []
-    for i, button in enumerate(followups if isinstance(followups, list) else [followups]):
+    if not isinstance(followups, list):
+        problems.append(Problem(f"{path}.followups", "expected a list of buttons"))
+        followups = []
+    for i, button in enumerate(followups):
         if (not isinstance(button, Mapping) or not button.get("title")
                 or not str(button.get("payload", "")).startswith("/")):
             problems.append(Problem(f"{path}.followups[{i}]", "needs a title and a /payload"))

@@ -131,6 +131,13 @@ def test_a_followup_without_a_payload_names_the_button():
     assert found(text) == [(line, "topics.add_user.followups[0]", "needs a title and a /payload")]
 
 
+def test_a_single_source_cited_without_a_list_is_refused():
+    [cited] = RAW["topics"]["helpdesk_mfa"]["cite"]
+    line = line_number(TEXT, r"^\s+cite:", after=r"^  helpdesk_mfa:")
+    text = retype(line, f"cite: [{cited}]", f"cite: {cited}")
+    assert found(text) == [(line, "topics.helpdesk_mfa.cite", "expected a list of sources")]
+
+
 def test_a_duplicated_key_is_refused_where_it_is_typed_again():
     first = line_number(TEXT, r"^  helpdesk_phone:")
     lines = TEXT.splitlines(keepends=True)
