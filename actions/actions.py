@@ -6,16 +6,16 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue, guidance
-from actions.content import COMPOUND_SEPARATOR, get_content
+from actions.content import ALL_DELETED_TOPIC, get_content
+from nlp import intents
+from nlp.intents import COMPOUND_SEPARATOR
 
-# Intents answered by a response in domain.yml when action_answer_topic meets them.
+# Small talk that action_answer_topic meets is answered by its response in domain.yml.
 RESPONSES = {
-    "greet": "utter_greet",
-    "goodbye": "utter_goodbye",
-    "thanks": "utter_you_are_welcome",
+    intents.GREET: "utter_greet",
+    intents.GOODBYE: "utter_goodbye",
+    intents.THANKS: "utter_you_are_welcome",
 }
-# Intents that answer the latest answer: its offer, or its organisation type.
-FOLLOW_UPS = ("affirm", "deny", "inform_org_type")
 
 
 Events = List[Dict[Text, Any]]
@@ -35,7 +35,7 @@ def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Te
     content = get_content()
     all_deleted = tracker.get_slot("all_accounts_deleted")
     entities = dialogue.latest_entity_types(tracker)
-    if intent == "share_password":
+    if intent == intents.SHARE_PASSWORD:
         events = send(dispatcher, guidance.secret_warning(content))
         asked = dialogue.intent_under_guard(tracker)
         if asked:  # the question that came with the password
@@ -54,9 +54,9 @@ def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Te
     if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
         return [SlotSet("offered_topic", None)]
-    if intent in FOLLOW_UPS:
+    if intent in intents.FOLLOW_UPS:
         return answer_follow_up(dispatcher, tracker, intent)
-    if intent == "nlu_fallback":
+    if intent == intents.NLU_FALLBACK:
         return send(dispatcher, guidance.clarify(
             content, dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)))
     return explain_scope(dispatcher, tracker)
@@ -80,13 +80,13 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, intent:
     offered = tracker.get_slot("offered_topic")
     last = tracker.get_slot("last_topic")
     org_type = tracker.get_slot("org_type")
-    if intent == "affirm" and offered in content.topics:
+    if intent == intents.AFFIRM and offered in content.topics:
         return send(dispatcher, guidance.render_topic(content, offered, org_type))
-    if intent in ("affirm", "deny"):
-        return send(dispatcher, guidance.acknowledge(content, intent == "affirm"))
+    if intent in (intents.AFFIRM, intents.DENY):
+        return send(dispatcher, guidance.acknowledge(content, intent == intents.AFFIRM))
     topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
     if any(guidance.has_menu(content, topic) for topic in topics):
-        for_site = "reinstate_all_deleted" in topics
+        for_site = ALL_DELETED_TOPIC in topics
         return send(dispatcher, guidance.render_topics(content, topics, org_type, for_site))
     return send(dispatcher, guidance.org_noted(content, org_type))
 
@@ -110,7 +110,7 @@ class ActionWarnSecretShared(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return answer_intent(dispatcher, tracker, "share_password")
+        return answer_intent(dispatcher, tracker, intents.SHARE_PASSWORD)
 
 
 class ActionAskAllAccountsDeleted(Action):
@@ -125,7 +125,7 @@ class ActionAskAllAccountsDeleted(Action):
         events: Events = []
         if not dialogue.asked_all_accounts_deleted(tracker):
             events += send(dispatcher, guidance.render_topic(
-                content, "reinstate_account", tracker.get_slot("org_type")))
+                content, intents.REINSTATE_ACCOUNT, tracker.get_slot("org_type")))
         send(dispatcher, guidance.ask_all_accounts_deleted(content))
         return events
 
@@ -142,10 +142,10 @@ class ActionAnswerReinstatement(Action):
         org_type = tracker.get_slot("org_type")
         if tracker.get_slot("all_accounts_deleted"):
             return send(dispatcher, guidance.render_topic(
-                content, "reinstate_all_deleted", org_type, for_site=True))
+                content, ALL_DELETED_TOPIC, org_type, for_site=True))
         if dialogue.asked_all_accounts_deleted(tracker):
             return send(dispatcher, guidance.not_all_deleted(content))
-        return send(dispatcher, guidance.render_topic(content, "reinstate_account", org_type))
+        return send(dispatcher, guidance.render_topic(content, intents.REINSTATE_ACCOUNT, org_type))
 
 
 class ActionExplainScope(Action):

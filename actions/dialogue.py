@@ -3,12 +3,12 @@ from typing import List, Optional
 
 from rasa_sdk import Tracker
 
-from nlp import systems
+from nlp import intents, systems
 
 ASK_ALL_ACCOUNTS_DELETED = "action_ask_all_accounts_deleted"
 REINSTATE_FORM = "reinstate_form"
 # Intents that are never a topic to answer from the ranking.
-NOT_TOPICS = ("nlu_fallback", "share_password")
+NOT_TOPICS = (intents.NLU_FALLBACK,) + intents.SET_BY_GUARDS
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -45,8 +45,9 @@ def intent_under_guard(tracker: Tracker) -> Optional[str]:
     fallback's own threshold decides, and None means "no confident question".
     """
     ranking = tracker.latest_message.get("intent_ranking") or []
-    choices = [entry.get("name") for entry in ranking if entry.get("name") != "share_password"]
-    if not choices or choices[0] == "nlu_fallback":
+    choices = [entry.get("name") for entry in ranking
+               if entry.get("name") != intents.SHARE_PASSWORD]
+    if not choices or choices[0] == intents.NLU_FALLBACK:
         return None
     return choices[0]
 
@@ -62,7 +63,7 @@ def asked_all_accounts_deleted(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             intent = (event.get("parse_data") or {}).get("intent") or {}
-            if intent.get("name") == "reinstate_account":
+            if intent.get("name") == intents.REINSTATE_ACCOUNT:
                 return False
             before_latest_user_message = True
         elif (

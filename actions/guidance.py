@@ -7,9 +7,8 @@ as lists, to read on a phone.
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.content import COMPOUND_SEPARATOR, TOPIC_INTENTS, Content, Topic
-# Intents whose question MFA words turn into the MFA answer.
-MFA_INTENTS = ("helpdesk_contact", "reset_password", "outlook_setup")
+from actions.content import ALL_DELETED_TOPIC, MFA_TOPIC, TOPIC_INTENTS, Content, Topic
+from nlp import intents
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,7 @@ def render_topic(
 
 def compound_parts(intent: Optional[str]) -> List[str]:
     """The intents of a compound question ("a+b"); [] for a single intent."""
-    if not intent or COMPOUND_SEPARATOR not in intent:
-        return []
-    return intent.split(COMPOUND_SEPARATOR)
+    return list(intents.compound_parts(intent))
 
 
 def render_topics(
@@ -136,7 +133,7 @@ def render_topics(
     offered = offer.topic if offer and offer.topic not in topic_names else None
     if offered:
         paragraphs.append(content.fill(offer.question))
-    answered = {f"/{name}" for name in topic_names}
+    answered = {intents.payload(name) for name in topic_names}
     buttons, seen = [], set()
     for reply in parts:
         for button in reply.buttons:
@@ -153,10 +150,10 @@ def choose_topic(
 
     None when the intent is not a guidance topic.
     """
-    if intent == "reinstate_account" and (all_accounts_deleted or "account_scope" in entities):
-        return "reinstate_all_deleted"
-    if intent in MFA_INTENTS and "mfa" in entities:
-        return "helpdesk_mfa"
+    if intent == intents.REINSTATE_ACCOUNT and (all_accounts_deleted or "account_scope" in entities):
+        return ALL_DELETED_TOPIC
+    if intent in intents.MFA_QUESTIONS and "mfa" in entities:
+        return MFA_TOPIC
     return intent if intent in TOPIC_INTENTS else None
 
 
@@ -186,20 +183,20 @@ def ask_all_accounts_deleted(content: Content) -> Reply:
     return Reply(
         content.fill(content.messages["ask_all_accounts_deleted"]),
         [
-            {"title": content.messages["affirm_question"], "payload": "/affirm"},
-            {"title": content.messages["deny_question"], "payload": "/deny"},
+            {"title": content.messages["affirm_question"], "payload": intents.payload(intents.AFFIRM)},
+            {"title": content.messages["deny_question"], "payload": intents.payload(intents.DENY)},
         ],
     )
 
 
 def not_all_deleted(content: Content) -> Reply:
-    topic = content.topics["reinstate_account"]
+    topic = content.topics[intents.REINSTATE_ACCOUNT]
     return Reply(content.fill(content.messages["reinstate_not_all"]), buttons_for(content, topic))
 
 
 # Offered when a message names NHSmail but no topic is likely enough: its
 # first choice is always an NHSmail topic, never only "Something else".
-DEFAULT_CLARIFY_TOPICS = ("reset_password", "helpdesk_contact")
+DEFAULT_CLARIFY_TOPICS = (intents.RESET_PASSWORD, intents.HELPDESK_CONTACT)
 
 
 def clarify(content: Content, likely_intents: Sequence[str], names_nhsmail: bool = False) -> Reply:
@@ -212,8 +209,9 @@ def clarify(content: Content, likely_intents: Sequence[str], names_nhsmail: bool
     if names_nhsmail:
         topics += [name for name in DEFAULT_CLARIFY_TOPICS if name not in topics]
         topics = topics[:2]
-    buttons = [{"title": content.topics[t].title, "payload": f"/{t}"} for t in topics]
-    buttons.append({"title": content.messages["clarify_other"], "payload": "/out_of_scope"})
+    buttons = [{"title": content.topics[t].title, "payload": intents.payload(t)} for t in topics]
+    buttons.append({"title": content.messages["clarify_other"],
+                    "payload": intents.payload(intents.OUT_OF_SCOPE)})
     return Reply(content.fill(content.messages["clarify"]), buttons)
 
 
@@ -237,6 +235,6 @@ def scope(content: Content, other_system: bool = False) -> Reply:
 
 def scope_buttons(content: Content) -> List[Dict[str, str]]:
     return [
-        {"title": content.topics[name].title, "payload": f"/{name}"}
+        {"title": content.topics[name].title, "payload": intents.payload(name)}
         for name in content.scope_buttons
     ]

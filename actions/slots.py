@@ -7,11 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 from actions import dialogue
+from nlp import intents
 from nlp.privacy import is_payload
-
-# Intents in which "all the accounts" / "nobody can get in" means every account
-# linked to the shared mailbox is gone.
-SCOPE_INTENTS = ("reinstate_account", "inactive_account", "shared_mailbox", "prepare_call")
 
 
 # "not a care home", "rather than social care": the type the caller is not.
@@ -52,11 +49,11 @@ def all_accounts_deleted_from(intent: Any, entity_types: Any, asked: bool) -> Di
     ``asked``: reinstate_form is waiting for the answer to its question, so a
     yes or no answers it. Otherwise only the user's own words set it.
     """
-    if (intent in SCOPE_INTENTS or asked) and "account_scope" in entity_types:
+    if (intent in intents.ALL_DELETED_CONTEXT or asked) and "account_scope" in entity_types:
         return {"all_accounts_deleted": True}
-    if asked and intent == "affirm":
+    if asked and intent == intents.AFFIRM:
         return {"all_accounts_deleted": True}
-    if asked and intent == "deny":
+    if asked and intent == intents.DENY:
         return {"all_accounts_deleted": False}
     return {}
 
@@ -70,7 +67,7 @@ class ValidatePredefinedSlots(ValidationAction):
         text = tracker.latest_message.get("text") or ""
         # A button's payload ('/helpdesk_contact{"org_type": "pharmacy"}') says
         # the type as plainly as "I'm in a pharmacy".
-        said = dialogue.latest_intent(tracker) == "inform_org_type" or is_payload(text)
+        said = dialogue.latest_intent(tracker) == intents.INFORM_ORG_TYPE or is_payload(text)
         value = org_type_from(text, tracker.latest_message.get("entities") or [], said)
         return {"org_type": value} if value else {}
 

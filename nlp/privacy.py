@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from nlp.intents import SHARE_PASSWORD
 from nlp.secrets import Finding, context_of, find_secrets, is_rare_word
 
 MASKS = {
@@ -222,7 +223,7 @@ def follows_password_context(events: Sequence[Mapping[str, Any]],
                 return recorded["context"] or ("password" if recorded.get("disclosed") else "")
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             found = context_of(event.get("text") or "")
-            return found or ("password" if intent == "share_password" else "")
+            return found or ("password" if intent == SHARE_PASSWORD else "")
     return ""
 
 

@@ -28,11 +28,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlp.intents import HELPDESK_CONTACT, OUT_OF_SCOPE
 from nlp.secret_guard import put_first
 from nlp.systems import MFA, other_system_named
 
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-MFA_INTENT = "helpdesk_contact"
+# The topic whose answer the dialogue turns into the MFA answer.
+MFA_INTENT = HELPDESK_CONTACT
 
 
 @DefaultV1Recipe.register(
@@ -54,7 +55,7 @@ class OtherSystemGuard(GraphComponent):
             types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
             intent = (message.get(INTENT) or {}).get("name")
             if other_system_named(message.get(TEXT) or "", types):
-                put_first(message, OUT_OF_SCOPE_INTENT)
-            elif intent == OUT_OF_SCOPE_INTENT and MFA in types:
+                put_first(message, OUT_OF_SCOPE)
+            elif intent == OUT_OF_SCOPE and MFA in types:
                 put_first(message, MFA_INTENT)
         return messages

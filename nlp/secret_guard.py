@@ -28,11 +28,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlp.intents import NLU_FALLBACK, SHARE_PASSWORD
 from nlp.privacy import PRIVACY_KEY
 from nlp.secrets import contains_secret
-
-SHARE_PASSWORD_INTENT = "share_password"
-FALLBACK_INTENT = "nlu_fallback"
 
 
 def put_first(message: Message, name: str) -> None:
@@ -71,11 +69,11 @@ class SecretGuard(GraphComponent):
             ranking = [
                 entry
                 for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get("name") != SHARE_PASSWORD_INTENT
+                if entry.get("name") != SHARE_PASSWORD
             ]
             if self.disclosed(message):
-                put_first(message, SHARE_PASSWORD_INTENT)
-            elif (message.get(INTENT) or {}).get("name") == SHARE_PASSWORD_INTENT:
+                put_first(message, SHARE_PASSWORD)
+            elif (message.get(INTENT) or {}).get("name") == SHARE_PASSWORD:
                 message.set(INTENT, self._next_choice(ranking), add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
@@ -88,7 +86,7 @@ class SecretGuard(GraphComponent):
         return contains_secret(message.get(TEXT) or "")
 
     def _next_choice(self, ranking: List[Dict[str, Any]]) -> Dict[str, Any]:
-        candidates = [entry for entry in ranking if entry.get("name") != FALLBACK_INTENT]
+        candidates = [entry for entry in ranking if entry.get("name") != NLU_FALLBACK]
         if candidates and candidates[0].get("confidence", 0.0) >= self.fallback_threshold:
             return candidates[0]
-        return {"name": FALLBACK_INTENT, "confidence": self.fallback_threshold}
+        return {"name": NLU_FALLBACK, "confidence": self.fallback_threshold}

@@ -29,6 +29,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
+from nlp.intents import CONVERSATION, NLU_FALLBACK, OUT_OF_SCOPE, SHARE_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 FILES = {
     "blind_final": "tests/nlu/blind_final.yml",
@@ -37,10 +39,6 @@ FILES = {
     "dev": "tests/nlu/test_nlu.yml",
 }
 LOCKBOX = "blind_final"
-OUT_OF_SCOPE = "out_of_scope"
-FALLBACK = "nlu_fallback"
-# Labels that are conversation, not a topic: not counted in topic precision.
-CONVERSATION = ("greet", "goodbye", "thanks", "affirm", "deny", "inform_org_type")
 
 
 @dataclass(frozen=True)
@@ -71,11 +69,11 @@ def read_examples(path: Path) -> List[Example]:
 
 def acted_intent(parse: dict) -> str:
     """The intent the dialogue answers, as the docstring says."""
-    name = (parse.get("intent") or {}).get("name") or FALLBACK
-    if name == "share_password":
+    name = (parse.get("intent") or {}).get("name") or NLU_FALLBACK
+    if name == SHARE_PASSWORD:
         behind = [entry.get("name") for entry in parse.get("intent_ranking") or []
-                  if entry.get("name") != "share_password"]
-        return behind[0] if behind else FALLBACK
+                  if entry.get("name") != SHARE_PASSWORD]
+        return behind[0] if behind else NLU_FALLBACK
     return name
 
 
@@ -94,7 +92,8 @@ def f1_table(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, Dict[st
 
 
 def is_topic(label: str) -> bool:
-    return label not in (OUT_OF_SCOPE, FALLBACK) and label not in CONVERSATION
+    """Conversation labels are not topics: not counted in topic precision."""
+    return label not in (OUT_OF_SCOPE, NLU_FALLBACK) and label not in CONVERSATION
 
 
 def score(examples: Sequence[Example], predicted: Sequence[str]) -> dict:
@@ -116,7 +115,7 @@ def score(examples: Sequence[Example], predicted: Sequence[str]) -> dict:
         "oos_n": len(oos),
         "oos_recall": (sum(p == OUT_OF_SCOPE for p in oos) / len(oos)) if oos else None,
         "oos_read_as_topic": sum(is_topic(p) for p in oos),
-        "oos_read_as_fallback": sum(p == FALLBACK for p in oos),
+        "oos_read_as_fallback": sum(p == NLU_FALLBACK for p in oos),
         "topic_read_as_oos": sum(1 for g, p in zip(gold, predicted)
                                  if is_topic(g) and p == OUT_OF_SCOPE),
         "topic_n": sum(1 for g in gold if is_topic(g)),

@@ -1,4 +1,6 @@
-"""Every custom action, run with real rasa_sdk Trackers and CollectingDispatchers."""
+"""Every custom action, run with real rasa_sdk Trackers and CollectingDispatchers.
+
+Facts a content owner may change are read from the content file."""
 import pytest
 from rasa_sdk.events import UserUtteranceReverted
 
@@ -12,11 +14,16 @@ from actions.actions import (
     ActionExplainScope,
     ActionWarnSecretShared,
 )
+from actions.content import get_content
 from tests.conftest import (
     button_payloads, make_tracker, run, slot_event, slots_set, texts, user_event,
 )
 
-NUMBER = "0333 200 1133"
+CONTENT = get_content()
+FACTS = CONTENT.facts
+NUMBER = FACTS["helpdesk_phone"]
+PHONE = f"Phone: {NUMBER}"
+ODS_FORMAT = f"({FACTS['ods_code_format']})"
 
 
 def test_password_question_gets_number_email_hours_and_menu(dispatcher, domain):
@@ -25,19 +32,21 @@ def test_password_question_gets_number_email_hours_and_menu(dispatcher, domain):
     assert slots_set(events) == {"last_topic": "reset_password", "offered_topic": "prepare_call"}
     [text] = texts(dispatcher)
     assert text.endswith("Would you like to know what they will ask you on the call?")
-    assert "Phone: 0333 200 1133" in text
-    assert "Email: helpdesk@nhs.net" in text
-    assert "24 hours a day, 365 days a year" in text
-    assert '1. Press 1: "unable to access account".' in text
-    assert "2. Choose your organisation type: social care." in text
-    assert "3. Press 1 to be transferred to an agent." in text
+    assert PHONE in text
+    assert f"Email: {FACTS['helpdesk_email']}" in text
+    assert FACTS["helpdesk_hours"] in text
+    first, agent = CONTENT.menu_first, CONTENT.menu_agent
+    assert f'1. Press {first.option}: "{first.label}".' in text
+    assert f"2. Choose your organisation type: {CONTENT.org_types['social_care']['label']}." in text
+    assert f"3. Press {agent.option} {agent.label}." in text
     assert "/prepare_call" in button_payloads(dispatcher)
 
 
 def test_org_type_slot_changes_the_menu_path(dispatcher, domain):
     tracker = make_tracker("helpdesk_contact", slots={"org_type": "pharmacy"})
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
-    assert "2. Choose your organisation type: pharmacy." in texts(dispatcher)[0]
+    pharmacy = CONTENT.org_types["pharmacy"]["label"]
+    assert f"2. Choose your organisation type: {pharmacy}." in texts(dispatcher)[0]
 
 
 def test_prepare_call_lists_the_identity_checklist(dispatcher, domain):
@@ -45,7 +54,7 @@ def test_prepare_call_lists_the_identity_checklist(dispatcher, domain):
     text = texts(dispatcher)[0]
     assert "- The email address of the NHSmail account" in text
     assert "- The mobile number linked to the account" in text
-    assert "3 characters of an account secret" in text
+    assert f"{FACTS['secret_characters_asked']} characters of an account secret" in text
     assert "ODS code" not in text
 
 
@@ -53,7 +62,7 @@ def test_prepare_call_for_a_home_with_every_account_gone_adds_site_checks(dispat
     tracker = make_tracker("prepare_call", slots={"all_accounts_deleted": True})
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
     text = texts(dispatcher)[0]
-    assert "ODS code (5 characters, starting with V)" in text
+    assert f"ODS code {ODS_FORMAT}" in text
     assert "registered landline" in text
 
 
@@ -94,7 +103,7 @@ def test_typed_password_with_a_question_gets_the_answer_too(dispatcher, domain):
     run(ActionWarnSecretShared(), dispatcher, make_tracker("share_password", ranking=ranking), domain)
     warning, answer = texts(dispatcher)
     assert "don't type passwords" in warning
-    assert "Phone: 0333 200 1133" in answer
+    assert PHONE in answer
 
 
 def test_typed_password_with_an_unclear_question_gets_only_the_warning(dispatcher, domain):
@@ -110,7 +119,7 @@ def test_reinstatement_question_comes_after_the_answer(dispatcher, domain):
     tracker = make_tracker("reinstate_account")
     run(ActionAskAllAccountsDeleted(), dispatcher, tracker, domain)
     answer, question = texts(dispatcher)
-    assert "Phone: 0333 200 1133" in answer
+    assert PHONE in answer
     assert "- The mobile number linked to the account" in answer
     assert question.startswith("Has every NHSmail account linked to your care home's shared mailbox")
     assert dispatcher.messages[1]["buttons"] == [
@@ -136,9 +145,9 @@ def test_every_account_gone_gives_the_managers_route(dispatcher, domain):
     text = texts(dispatcher)[0]
     assert "the care home's current manager should:" in text
     assert "2. Say that all accounts linked to the shared mailbox have been deleted." in text
-    assert "4. Have the site's ODS code to hand (5 characters, starting with V)." in text
+    assert f"4. Have the site's ODS code to hand {ODS_FORMAT}." in text
     assert "5. Call from the care home's registered landline" in text
-    assert "Phone: 0333 200 1133" in text
+    assert PHONE in text
 
 
 def test_not_every_account_gone_after_the_question_is_short(dispatcher, domain):
@@ -153,14 +162,14 @@ def test_not_every_account_gone_after_the_question_is_short(dispatcher, domain):
 def test_reinstatement_known_from_earlier_answers_in_full_without_asking(dispatcher, domain):
     tracker = make_tracker("reinstate_account", slots={"all_accounts_deleted": False})
     run(ActionAnswerReinstatement(), dispatcher, tracker, domain)
-    assert "Phone: 0333 200 1133" in texts(dispatcher)[0]
+    assert PHONE in texts(dispatcher)[0]
 
 
 def test_out_of_scope_says_what_it_can_help_with_and_gives_the_helpdesk(dispatcher, domain):
     run(ActionExplainScope(), dispatcher, make_tracker("out_of_scope"), domain)
     text = texts(dispatcher)[0]
     assert text.startswith("I can help with NHSmail accounts for care homes:")
-    assert "0333 200 1133 or helpdesk@nhs.net" in text
+    assert f"{NUMBER} or {FACTS['helpdesk_email']}" in text
 
 
 def test_ask_affirmation_offers_two_likeliest_topics(dispatcher, domain):

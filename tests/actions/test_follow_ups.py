@@ -2,10 +2,16 @@
 questions about other systems: the actions, with real rasa_sdk Trackers."""
 from actions.actions import ActionAnswerFollowUp, ActionAnswerTopic, ActionExplainScope
 from actions.actions import ActionDefaultAskAffirmation
+from actions.content import get_content
 from tests.conftest import button_payloads, make_tracker, run, slots_set, texts
 
+CONTENT = get_content()
 MENU = "On the phone menu:"
 CHECKLIST = "Have these ready:"
+
+
+def org_step(org_type):
+    return f"2. Choose your organisation type: {CONTENT.org_types[org_type]['label']}."
 
 
 def test_yes_to_the_offer_gets_the_offered_answer(dispatcher, domain):
@@ -41,7 +47,7 @@ def test_organisation_type_alone_repeats_the_latest_answer_for_it(dispatcher, do
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert text.startswith("To reset your NHSmail password")
-    assert "2. Choose your organisation type: pharmacy." in text
+    assert org_step("pharmacy") in text
 
 
 def test_organisation_type_after_a_compound_answer_repeats_both_parts(dispatcher, domain):
@@ -49,7 +55,7 @@ def test_organisation_type_after_a_compound_answer_repeats_both_parts(dispatcher
         "org_type": "other", "last_topic": "reset_password+prepare_call"})
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
-    assert "2. Choose your organisation type: the type that fits your organisation." in text
+    assert org_step("other") in text
     assert CHECKLIST in text
 
 
@@ -57,7 +63,8 @@ def test_organisation_type_before_any_question_is_noted(dispatcher, domain):
     tracker = make_tracker("inform_org_type", ["org_type"], slots={"org_type": "pharmacy"})
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
-    assert text == "Thanks, I'll give the phone-menu steps for pharmacy. What do you need help with?"
+    pharmacy = CONTENT.org_types["pharmacy"]["label"]
+    assert text == f"Thanks, I'll give the phone-menu steps for {pharmacy}. What do you need help with?"
     assert "/reset_password" in button_payloads(dispatcher)
 
 
@@ -65,7 +72,7 @@ def test_reset_and_what_they_check_get_one_reply_with_both(dispatcher, domain):
     events = run(ActionAnswerTopic(), dispatcher,
                  make_tracker("reset_password+prepare_call"), domain)
     [text] = texts(dispatcher)
-    assert "Phone: 0333 200 1133" in text and MENU in text
+    assert f"Phone: {CONTENT.facts['helpdesk_phone']}" in text and MENU in text
     assert CHECKLIST in text and "- The email address of the NHSmail account" in text
     # The reset answer's offer (what they will ask) is answered already: not offered.
     assert "Would you like to know what they will ask you" not in text
@@ -85,8 +92,8 @@ def test_deleted_and_shared_mailbox_with_every_account_gone_gets_the_managers_ro
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert "the care home's current manager should:" in text
-    assert "Have the site's ODS code to hand (5 characters, starting with V)." in text
-    assert "Each care home site has one shared mailbox: care.<your ODS code>@nhs.net." in text
+    assert CONTENT.fill("Have the site's ODS code to hand ({ods_code_format}).") in text
+    assert CONTENT.fill("Each care home site has one shared mailbox: {shared_mailbox_address}.") in text
 
 
 def test_another_system_gets_where_to_go_and_no_nhsmail_menu(dispatcher, domain):

@@ -1,14 +1,24 @@
-"""The replies' building blocks, with the exact facts a caller needs."""
+"""The replies' building blocks, with the exact facts a caller needs (read
+from the content file, where a content owner keeps them)."""
 import pytest
 
 from actions import guidance
-from actions.content import REQUIRED_TOPICS
+from actions.content import REQUIRED_TOPICS, get_content
 
+CONTENT = get_content()
+FACTS = CONTENT.facts
 HELPDESK_LINES = [
-    "Phone: 0333 200 1133",
-    "Email: helpdesk@nhs.net",
-    "Open 24 hours a day, 365 days a year.",
+    f"Phone: {FACTS['helpdesk_phone']}",
+    f"Email: {FACTS['helpdesk_email']}",
+    f"Open {FACTS['helpdesk_hours']}.",
 ]
+FIRST, AGENT = CONTENT.menu_first, CONTENT.menu_agent
+MENU_FIRST = f'1. Press {FIRST.option}: "{FIRST.label}".'
+MENU_AGENT = f"3. Press {AGENT.option} {AGENT.label}."
+
+
+def org_step(org_type):
+    return f"2. Choose your organisation type: {CONTENT.org_types[org_type]['label']}."
 
 
 def test_helpdesk_contact_lines_carry_number_email_and_hours(content):
@@ -16,24 +26,19 @@ def test_helpdesk_contact_lines_carry_number_email_and_hours(content):
 
 
 def test_menu_path_defaults_to_social_care(content):
+    assert content.default_org_type == "social_care"
     assert guidance.menu_path_lines(content) == [
-        "On the phone menu:",
-        '1. Press 1: "unable to access account".',
-        "2. Choose your organisation type: social care.",
-        "3. Press 1 to be transferred to an agent.",
-    ]
+        "On the phone menu:", MENU_FIRST, org_step("social_care"), MENU_AGENT]
 
 
 def test_menu_path_for_a_pharmacy(content):
-    assert guidance.menu_path_lines(content, "pharmacy")[2] == (
-        "2. Choose your organisation type: pharmacy."
-    )
+    assert guidance.menu_path_lines(content, "pharmacy")[2] == org_step("pharmacy")
 
 
 @pytest.mark.parametrize("said", ["other", "dental", "GP surgery"])
 def test_menu_path_for_other_organisations_does_not_invent_a_key(content, said):
     step = guidance.menu_path_lines(content, said)[2]
-    assert step == "2. Choose your organisation type: the type that fits your organisation."
+    assert step == org_step("other")
 
 
 def test_identity_checklist_names_the_three_things_the_agent_asks_for(content):
@@ -42,13 +47,13 @@ def test_identity_checklist_names_the_three_things_the_agent_asks_for(content):
     assert lines[1] == "- The email address of the NHSmail account"
     assert lines[2] == "- The mobile number linked to the account"
     assert "security questions or an account secret" in lines[3]
-    assert "3 characters of an account secret" in lines[3]
+    assert f"{FACTS['secret_characters_asked']} characters of an account secret" in lines[3]
     assert len(lines) == 4
 
 
 def test_identity_checklist_for_the_whole_site_adds_ods_code_and_landline(content):
     lines = guidance.identity_checklist_lines(content, for_site=True)
-    assert "- Your care home's ODS code (5 characters, starting with V)" in lines
+    assert f"- Your care home's ODS code ({FACTS['ods_code_format']})" in lines
     assert any("registered landline" in line for line in lines)
 
 
@@ -57,7 +62,7 @@ def test_manager_route_is_the_guides_five_steps_in_order(content):
         "1. Call the helpdesk themselves.",
         "2. Say that all accounts linked to the shared mailbox have been deleted.",
         "3. Ask for a new individual NHSmail account to be set up and linked to the shared mailbox.",
-        "4. Have the site's ODS code to hand (5 characters, starting with V).",
+        f"4. Have the site's ODS code to hand ({FACTS['ods_code_format']}).",
         "5. Call from the care home's registered landline, so the helpdesk can verify the site.",
     ]
 
@@ -66,10 +71,10 @@ def test_password_answer_comes_first_with_contact_and_menu(content):
     reply = guidance.render_topic(content, "reset_password")
     for line in HELPDESK_LINES:
         assert line in reply.text
-    assert '1. Press 1: "unable to access account".' in reply.text
-    assert "2. Choose your organisation type: social care." in reply.text
-    assert "3. Press 1 to be transferred to an agent." in reply.text
-    assert "https://portal.nhs.net" in reply.text  # self-service reset
+    assert MENU_FIRST in reply.text
+    assert org_step("social_care") in reply.text
+    assert MENU_AGENT in reply.text
+    assert FACTS["portal_url"] in reply.text  # self-service reset
     assert [b["payload"] for b in reply.buttons] == [
         "/prepare_call",
         '/helpdesk_contact{"org_type": "pharmacy"}',
@@ -79,13 +84,13 @@ def test_password_answer_comes_first_with_contact_and_menu(content):
 
 def test_password_answer_cites_its_public_sources(content):
     text = guidance.render_topic(content, "reset_password").text
-    assert "Source: https://support.nhs.net/knowledge-base/getting-ready-to-use-self-service-password-reset-and-unlock/" in text
-    assert "Source: https://support.nhs.net/knowledge-base/account-lockout-guide/" in text
+    for source in ("self_service_reset", "lockout"):
+        assert f"{content.messages['sources_heading']} {content.sources[source]['url']}" in text
 
 
 def test_password_answer_for_a_pharmacy_does_not_offer_to_choose_again(content):
     reply = guidance.render_topic(content, "reset_password", "pharmacy")
-    assert "2. Choose your organisation type: pharmacy." in reply.text
+    assert org_step("pharmacy") in reply.text
     assert [b["payload"] for b in reply.buttons] == ["/prepare_call"]
 
 
@@ -103,26 +108,26 @@ def test_every_topic_renders_without_leftover_placeholders(content, topic):
         ("remove_leaver", "revoke their access to your care home's shared mailbox"),
         ("remove_leaver", "information governance"),
         ("inactive_account", "at least once a month"),
-        ("inactive_account", "marked inactive and deleted after 60"),
-        ("inactive_account", "The guide's 90 days is the older rule"),
-        ("shared_mailbox", "care.<your ODS code>@nhs.net"),
-        ("outlook_setup", "https://www.digitalsocialcare.co.uk/covid-19-guidance/covid-19-quick-access-to-nhsmail/"),
-        ("guides_faq", "https://support.nhs.net/knowledge-base/nhsmail-pods-faqs/"),
-        ("local_team", "Our local LHS Project team cannot create NHSmail accounts or reset passwords"),
-        ("nhsmail_purpose", "GP practices, LPT services and Adult Social Care teams"),
+        ("inactive_account", "marked inactive and deleted after {deleted_after_days}"),
+        ("inactive_account", "The guide's {guide_inactive_days} days is the older rule"),
+        ("shared_mailbox", "{shared_mailbox_address}"),
+        ("outlook_setup", "{dsc_guides_url}"),
+        ("guides_faq", "{faq_url}"),
+        ("local_team", "{local_team_name_cap} cannot create NHSmail accounts or reset passwords"),
+        ("nhsmail_purpose", "{secure_partners}"),
         ("helpdesk_mfa", "re-enrolled"),
         ("bot_challenge", "not a person"),
     ],
 )
 def test_topic_answers_carry_the_guides_facts(content, topic, expected):
-    assert expected in guidance.render_topic(content, topic).text
+    assert content.fill(expected) in guidance.render_topic(content, topic).text
 
 
 def test_manager_route_answer_has_route_and_contact(content):
     text = guidance.render_topic(content, "reinstate_all_deleted").text
     assert "current manager" in text
     assert "ODS code" in text and "registered landline" in text
-    assert "Phone: 0333 200 1133" in text
+    assert HELPDESK_LINES[0] in text
 
 
 @pytest.mark.parametrize(
@@ -151,7 +156,7 @@ def test_clarify_offers_the_two_likeliest_topics_and_a_way_out(content):
 def test_scope_lists_topics_and_gives_the_helpdesk_for_everything_else(content):
     reply = guidance.scope(content)
     assert "- Reset a password or unlock an account" in reply.text
-    assert "0333 200 1133" in reply.text and "helpdesk@nhs.net" in reply.text
+    assert FACTS["helpdesk_phone"] in reply.text and FACTS["helpdesk_email"] in reply.text
     assert len(reply.buttons) == 4
 
 

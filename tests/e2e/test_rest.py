@@ -10,12 +10,12 @@ from tests.e2e.conftest import say, stored_events
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
-def test_password_question_gets_the_helpdesk_from_the_action_server(servers):
+def test_password_question_gets_the_helpdesk_from_the_action_server(servers, content):
     replies = say(servers, "e2e-password", "how do I reset my password?")
     text = "\n".join(r.get("text", "") for r in replies)
-    assert "Phone: 0333 200 1133" in text
-    assert "Email: helpdesk@nhs.net" in text
-    assert '1. Press 1: "unable to access account".' in text
+    assert f"Phone: {content.facts['helpdesk_phone']}" in text
+    assert f"Email: {content.facts['helpdesk_email']}" in text
+    assert f'1. Press {content.menu_first.option}: "{content.menu_first.label}".' in text
     assert any(b["payload"] == "/prepare_call" for r in replies for b in r.get("buttons", []))
     # The number lives only in the content file, so only the action server can
     # have sent it; the stored conversation shows the action that ran.
@@ -51,7 +51,7 @@ def test_gibberish_gets_what_the_assistant_covers(servers):
     assert "/reset_password" in [b["payload"] for b in reply["buttons"]]
 
 
-def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers):
+def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers, content):
     # Unclear, but it names NHSmail: the choices are NHSmail topics.
     first = say(servers, "e2e-unclear", "blorp nhsmail wibble")
     assert first[0]["text"] == "Sorry, I'm not sure what you need. Is it one of these?"
@@ -62,7 +62,7 @@ def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers):
     second = say(servers, "e2e-unclear", "/out_of_scope")
     assert "say it another way" in second[0]["text"]
     third = say(servers, "e2e-unclear", "I've forgotten my password")
-    assert "Phone: 0333 200 1133" in third[0]["text"]
+    assert f"Phone: {content.facts['helpdesk_phone']}" in third[0]["text"]
 
 
 def test_a_message_sent_again_with_its_id_gets_the_same_answer_and_is_stored_once(servers):

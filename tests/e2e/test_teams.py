@@ -60,14 +60,15 @@ def test_a_channel_message_that_mentions_the_bot_is_answered_the_same(
         ask(microsoft, webhook, activity))
 
 
-def test_clicking_a_button_gives_that_buttons_answer(servers, microsoft, webhook):
+def test_clicking_a_button_gives_that_buttons_answer(servers, microsoft, webhook, content):
     first = microsoft.message("how do I reset my password?", user="e2e-teams-3")
     replies = ask(microsoft, webhook, first)
     buttons = replies[-1]["attachments"][0]["content"]["buttons"]
     pharmacy = next(b for b in buttons if b["title"] == "I work in a pharmacy")
     # Teams sends an imBack button's value back as the user's message.
     click = microsoft.message(pharmacy["value"], first["conversation"]["id"], user="e2e-teams-3")
-    assert "Choose your organisation type: pharmacy." in text_of(ask(microsoft, webhook, click))
+    label = content.org_types["pharmacy"]["label"]
+    assert f"Choose your organisation type: {label}." in text_of(ask(microsoft, webhook, click))
     sent = [e["text"] for e in stored_events(servers, sender_id(click)) if e["event"] == "user"]
     assert sent[-1] == '/helpdesk_contact{"org_type": "pharmacy"}'
 

@@ -141,7 +141,7 @@ def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, con
     assert widget.messages() == before_reload
     assert widget.session_id() == session_id
     widget.type("I work in a pharmacy and forgot my password")
-    widget.wait_for_bot("organisation type: pharmacy")
+    widget.wait_for_bot(f"organisation type: {content.org_types['pharmacy']['label']}")
     # One conversation in the tracker store, before and after the reload.
     assert stored_user_texts(servers, session_id, 3) == [
         "how do I reset my password?", "/prepare_call",
