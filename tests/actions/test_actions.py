@@ -12,7 +12,7 @@ from actions.actions import (
     ActionExplainScope,
     ActionWarnSecretShared,
 )
-from tests.conftest import (
+from tests.support.trackers import (
     button_payloads, make_tracker, run, slot_event, slots_set, texts, user_event,
 )
 

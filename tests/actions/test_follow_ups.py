@@ -2,7 +2,7 @@
 questions about other systems: the actions, with real rasa_sdk Trackers."""
 from actions.actions import ActionAnswerFollowUp, ActionAnswerTopic, ActionExplainScope
 from actions.actions import ActionDefaultAskAffirmation
-from tests.conftest import button_payloads, make_tracker, run, slots_set, texts
+from tests.support.trackers import button_payloads, make_tracker, run, slots_set, texts
 
 MENU = "On the phone menu:"
 CHECKLIST = "Have these ready:"
