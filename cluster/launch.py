@@ -35,6 +35,8 @@ class Settings:
     rasa_ports: List[int] = field(default_factory=lambda: [5005, 5006])
     action_ports: List[int] = field(default_factory=lambda: [5055, 5056])
     database: str = "nhsmail"
+    pg_host: str = services.HOST     # the machine's PostgreSQL unless told otherwise
+    pg_port: int = services.PORTS["postgresql"]
     pg_user: str = "postgres"
     pg_password: str = ""
     redis_db: int = 1
@@ -65,7 +67,7 @@ class Cluster:
             SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning",
             ACTION_SERVER_TOKEN=s.token,
             ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}/webhook",
-            PGHOST=services.HOST, PGPORT=str(services.PORTS["postgresql"]),
+            PGHOST=s.pg_host, PGPORT=str(s.pg_port),
             PGDATABASE=s.database, PGUSER=s.pg_user, PGPASSWORD=s.pg_password,
             TRACKER_RETRY_SECONDS=str(s.retry_seconds),
             REDIS_HOST=services.HOST, REDIS_PORT=str(services.PORTS["redis"]),
@@ -104,10 +106,14 @@ class Cluster:
     # --- starting and stopping ---------------------------------------------
     def prepare(self) -> None:
         """Services up, the database there, nginx configured."""
-        for name in ("postgresql", "redis", "rabbitmq"):
-            services.ensure_running(name)
         s = self.settings
-        services.create_database(s.database, s.pg_user, s.pg_password)
+        names = ["redis", "rabbitmq"]
+        if (s.pg_host, s.pg_port) == (services.HOST, services.PORTS["postgresql"]):
+            names.insert(0, "postgresql")  # a server elsewhere is its owner's to start
+        for name in names:
+            services.ensure_running(name)
+        services.create_database(s.database, s.pg_user, s.pg_password, host=s.pg_host,
+                                 port=s.pg_port)
         nginx.write_config(s.directory, port=s.port, rasa_ports=s.rasa_ports,
                            actions_port=s.actions_port, action_ports=s.action_ports)
 

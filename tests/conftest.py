@@ -1,16 +1,56 @@
-"""Shared fixtures: real rasa_sdk Trackers built from small snapshots."""
-import asyncio
+"""Fixtures every layer uses, and the layers themselves.
+
+Each test has exactly one layer marker (pytest.ini lists them;
+tests/test_layers.py checks it). A test's layer is its directory's
+(tests/support/layers.py) unless its module or the test itself carries one. Unit
+tests run with the machine's PostgreSQL, Redis and RabbitMQ out of reach, so
+one that needs them fails instead of passing by luck.
+"""
+import socket
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import get_content
+from tests.support import layers
+from tests.support.measured import MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
+# The machine's services, refused to unit tests.
+SERVICE_PORTS = {5432: "PostgreSQL", 6379: "Redis", 5672: "RabbitMQ"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: every collected test is recorded
+def pytest_collection_modifyitems(config, items):
+    config.stash[layers.COLLECTED] = layers.assign(items)
+
+
+def _refuse_services(connect):
+    def guarded(self, address, *args):
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in SERVICE_PORTS:
+            raise AssertionError(f"a unit test connected to {SERVICE_PORTS[address[1]]} at "
+                                 f"{address[0]}:{address[1]}: mark it integration")
+        return connect(self, address, *args)
+    return guarded
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_use_no_service(request, monkeypatch):
+    if request.node.get_closest_marker("unit") is None:
+        return
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, _refuse_services(getattr(socket.socket, name)))
+    try:
+        import psycopg2
+    except ImportError:
+        return
+
+    def no_postgresql(*args, **kwargs):
+        raise AssertionError("a unit test connected to PostgreSQL: mark it integration")
+    monkeypatch.setattr(psycopg2, "connect", no_postgresql)
 
 
 @pytest.fixture(scope="session")
@@ -26,77 +66,6 @@ def domain() -> Dict[str, Any]:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
-
-
-def user_event(intent: str, entities: Iterable[str] = ()) -> Dict[str, Any]:
-    return {
-        "event": "user",
-        "text": f"/{intent}",
-        "parse_data": {
-            "intent": {"name": intent, "confidence": 1.0},
-            "entities": [{"entity": e, "value": e} for e in entities],
-        },
-    }
-
-
-def slot_event(name: str, value: Any) -> Dict[str, Any]:
-    return {"event": "slot", "name": name, "value": value}
-
-
-def make_tracker(
-    intent: str,
-    entities: Iterable[str] = (),
-    slots: Optional[Dict[str, Any]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    ranking: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
-    text: Optional[str] = None,
-) -> Tracker:
-    """A tracker whose latest message has ``intent`` and these entity types.
-
-    ``events`` are the earlier events; the latest user message is appended.
-    """
-    latest = user_event(intent, entities)["parse_data"]
-    latest["intent_ranking"] = ranking or [latest["intent"]]
-    latest["text"] = text if text is not None else f"/{intent}"
-    all_slots = {"org_type": None, "all_accounts_deleted": None, "requested_slot": None,
-                 "last_topic": None, "offered_topic": None}
-    all_slots.update(slots or {})
-    return Tracker(
-        sender_id="test",
-        slots=all_slots,
-        latest_message=latest,
-        events=list(events or []) + [user_event(intent, entities)],
-        paused=False,
-        followup_action=None,
-        active_loop={"name": active_loop} if active_loop else {},
-        latest_action_name="action_listen",
-    )
-
-
-def run(action, dispatcher, tracker, domain) -> List[Dict[str, Any]]:
-    """Runs a sync or async action's ``run`` and returns its events."""
-    result = action.run(dispatcher, tracker, domain)
-    if asyncio.iscoroutine(result):
-        result = asyncio.run(result)
-    return result
-
-
-def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """The slots that ``events`` set, name to value (the last one wins)."""
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-def texts(dispatcher: CollectingDispatcher) -> List[str]:
-    return [m.get("text") or "" for m in dispatcher.messages]
-
-
-def button_payloads(dispatcher: CollectingDispatcher) -> List[str]:
-    return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
-
-
-# Figures the slow tests measure, printed at the end of the run (CI logs).
-MEASURED: List[str] = []
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scripts.nlu_eval import FILES as EVAL_FILES, read_examples
-from tests.conftest import MEASURED
+from tests.support.measured import MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "nhsmail.tar.gz"
@@ -21,7 +21,8 @@ RASA = str(Path(sys.executable).parent / "rasa")
 # unseen file is the held-out file of record (target: at least 0.95).
 NLU_GATES = {"tests/nlu/test_nlu_unseen.yml": 0.985, "tests/nlu/test_nlu.yml": 0.935}
 
-pytestmark = pytest.mark.slow
+# The trained model and Rasa's CLI, no server.
+pytestmark = pytest.mark.integration
 
 
 def rasa(*args, timeout=900):

@@ -15,7 +15,7 @@ from actions.actions import (
     ActionWarnSecretShared,
 )
 from actions.content import get_content
-from tests.conftest import (
+from tests.support.trackers import (
     button_payloads, make_tracker, run, slot_event, slots_set, texts, user_event,
 )
 

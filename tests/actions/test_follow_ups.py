@@ -3,7 +3,7 @@ questions about other systems: the actions, with real rasa_sdk Trackers."""
 from actions.actions import ActionAnswerFollowUp, ActionAnswerTopic, ActionExplainScope
 from actions.actions import ActionDefaultAskAffirmation
 from actions.content import get_content
-from tests.conftest import button_payloads, make_tracker, run, slots_set, texts
+from tests.support.trackers import button_payloads, make_tracker, run, slots_set, texts
 
 CONTENT = get_content()
 MENU = "On the phone menu:"

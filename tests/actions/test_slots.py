@@ -2,7 +2,7 @@
 import pytest
 
 from actions.slots import ValidatePredefinedSlots, all_accounts_deleted_from
-from tests.conftest import make_tracker, run
+from tests.support.trackers import make_tracker, run
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_an_organisation_only_mentioned_is_not_the_callers():
 def test_a_buttons_organisation_type_is_the_callers(dispatcher, domain):
     import asyncio
     from actions.slots import ValidatePredefinedSlots
-    from tests.conftest import make_tracker
+    from tests.support.trackers import make_tracker
     text = '/helpdesk_contact{"org_type": "pharmacy"}'
     tracker = make_tracker("helpdesk_contact", text=text)
     tracker.latest_message["entities"] = [

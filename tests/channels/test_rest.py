@@ -12,7 +12,7 @@ from channels import limits
 from settings import load
 from channels.guard import clean_text
 from channels.rest import GuardedRestInput, parse_body
-from tests.fakes.microsoft import free_port
+from tests.support.servers import free_port
 
 
 def test_a_good_body_is_parsed_and_cleaned():

@@ -1,12 +1,11 @@
 """The Slack channel in-process: its pure parts, then its webhook served by a
 small Sanic app over loopback, with a stand-in for Rasa and the local fake
-Slack Web API (tests/fakes/slack_api.py). The real Rasa server: tests/e2e/test_slack.py."""
+Slack Web API (tests/support/fakes/slack_api.py). The real Rasa server: tests/e2e/test_slack.py."""
 import asyncio
 import itertools
 import json
 import logging
 import secrets
-import socket
 import time
 from contextlib import asynccontextmanager
 from urllib.parse import urlencode
@@ -20,7 +19,8 @@ from sanic import Sanic
 from channels.idempotency import RetryableMessage
 from channels.slack import (
     Incoming, RecentIds, SlackEventsInput, button_blocks, from_slack, parse_request, to_mrkdwn)
-from tests.fakes.slack_api import FakeSlackApi, button_click, message_event, signed_headers
+from tests.support.fakes.slack_api import FakeSlackApi, button_click, message_event, signed_headers
+from tests.support.servers import free_port
 
 SECRET = "test-signing-secret"
 TOKEN = f"xoxb-test-{secrets.token_hex(8)}"  # made per run: never a real-looking secret in git
@@ -193,12 +193,6 @@ def test_the_ids_kept_are_bounded():
 # --- the webhook, served -----------------------------------------------------------------
 
 _apps = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ import asyncio
 import hashlib
 import logging
 import re
-import socket
 import uuid
 from contextlib import asynccontextmanager
 
@@ -18,8 +17,9 @@ from rasa.server import configure_cors
 from sanic import Sanic
 
 from channels.limits import RateLimiter
-from settings import get_settings
 from channels.socketio import WIDGET_DIR, GuardedSocketIOInput, OriginCheck
+from settings import get_settings
+from tests.support.servers import free_port
 
 SITE = "https://care-home.example"
 # Clients closed with abort=True leave a writer task that may log a harmless
@@ -75,12 +75,6 @@ def test_the_widget_never_builds_html_from_text():
 
 
 # --- on a server ----------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class EchoAgent:
     """Stands in for Rasa's agent: answers through the channel's output."""

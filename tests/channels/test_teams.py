@@ -1,6 +1,6 @@
 """The Teams channel in a small Sanic app, talked to over loopback HTTP.
 
-Microsoft is the local fake (tests/fakes/microsoft.py); Rasa is replaced by a
+Microsoft is the local fake (tests/support/fakes/microsoft.py); Rasa is replaced by a
 small ``on_new_message`` that records what reached it and answers, so these
 tests see exactly what the channel hands to Rasa.
 """
@@ -19,7 +19,8 @@ from sanic import Sanic
 from channels import teams
 from channels.guard import MessageGuard
 from channels.idempotency import RetryableMessage
-from tests.fakes.microsoft import FakeMicrosoft, free_port, new_key
+from tests.support.fakes.microsoft import FakeMicrosoft, new_key
+from tests.support.servers import free_port
 
 BUTTONS = [{"title": "I work in a pharmacy", "payload": "/pharmacy"},
            {"title": "Yes", "payload": "/affirm"}]
@@ -321,8 +322,25 @@ REFUSED = {
 }
 
 
+@pytest.fixture(scope="module")
+def refusing():
+    """One fake Microsoft and one server for every refused request: none of
+    them reaches Rasa, so they cannot affect each other (each is its own
+    conversation), and the server is started once instead of for each."""
+    fake = FakeMicrosoft().start()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        running = Server(channel_from_env(monkeypatch, fake.env())).start()
+    try:
+        running.wait_until_ready()
+        yield running, fake
+    finally:
+        running.stop()
+        fake.stop()
+
+
 @pytest.mark.parametrize("case", REFUSED)
-def test_a_bad_token_gets_401_and_nothing_is_sent(server, microsoft, case):
+def test_a_bad_token_gets_401_and_nothing_is_sent(refusing, case):
+    server, microsoft = refusing
     claims, reason = REFUSED[case]
     activity = microsoft.message("how do I reset my password?")
     answer = microsoft.post(server.webhook, activity, **claims)

@@ -1,25 +1,23 @@
 """Two Rasa servers sharing PostgreSQL, Redis and RabbitMQ, behind nginx.
 
-Slow: the servers are started once (tests/cluster/conftest.py). The tests run
-in this order on purpose: the last ones stop PostgreSQL and kill a server.
+The servers are started once (tests/cluster/conftest.py). The tests run in
+this order on purpose: the last ones stop the tests' own PostgreSQL and kill a
+server.
 """
 import signal
 import threading
 import time
 
-import pytest
 import requests
 
 from cluster import services
 from stores.lock import AtomicRedisLockStore
-from tests.conftest import MEASURED
-from tests.cluster.conftest import (
-    FORM_NO, FORM_YES, PASSWORD, Expect, ensure_postgres_running, in_parallel, post, ready,
-    retrying_post, say, stored_events, stored_turns, stored_user_texts, text_of,
-    wait_until_ready)
-from tests.e2e.test_socketio import Chat
-
-pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+from tests.support.cluster import (
+    FORM_NO, FORM_YES, PASSWORD, Expect, in_parallel, post, ready, retrying_post, say,
+    stored_events, stored_turns, stored_user_texts, text_of, wait_until_ready)
+from tests.support.measured import MEASURED
+from tests.support.services import read_queue
+from tests.support.widget import Chat
 
 
 def test_a_conversation_alternating_between_servers_mid_form_stays_coherent(cluster):
@@ -127,7 +125,7 @@ def test_events_reach_rabbitmq_once_each_in_order(cluster):
     for i in range(3):
         for turn, (message, expected) in enumerate(FORM_YES):
             assert expected(say(cluster.rasa_url((i + turn) % 2), f"events-{i}", message))
-    messages = services.read_queue(cluster.settings.queue)
+    messages = read_queue(cluster.settings.queue)
     by_sender = {}
     for message in messages:
         by_sender.setdefault(message["sender_id"], []).append(message)
@@ -155,18 +153,18 @@ def test_a_message_sent_again_to_the_other_server_is_answered_from_the_stored_tu
     assert cluster.log("rasa1").read_text().count("answered from the stored turn") >= 2
 
 
-def test_with_the_database_down_a_turn_is_refused_then_the_conversation_goes_on(cluster):
+def test_with_the_database_down_a_turn_is_refused_then_the_conversation_goes_on(cluster, postgres):
     a, b = cluster.rasa_url(0), cluster.rasa_url(1)
     assert Expect.asks_the_question(say(a, "db-down", "my account was deleted"))
     try:
-        services.postgres("stop")
+        postgres.stop()
         answer = post(b, "db-down", "yes")
         assert answer.status_code == 503
         assert answer.json()[0]["text"] == Expect.unavailable
         status, report = ready(b)
         assert status == 503 and report["tracker_store"] == "down", report
     finally:
-        ensure_postgres_running()
+        postgres.ensure_running()
     wait_until_ready(b, seconds=30)
     # No memory fallback: the stored form goes on where it was.
     assert Expect.managers_route(say(b, "db-down", "yes"))
@@ -175,7 +173,7 @@ def test_with_the_database_down_a_turn_is_refused_then_the_conversation_goes_on(
     assert "refusing the turn instead of keeping it in memory" in log
 
 
-def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster):
+def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster, postgres):
     """Six conversations talk through nginx while PostgreSQL restarts. Turns
     caught by the restart wait (the store retries) or are refused with 503 and
     sent again by the client; none is lost, none stored twice, every form goes
@@ -205,14 +203,14 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster):
             two_turns_each.acquire(timeout=120)
         restart["began"] = time.monotonic()
         restarting.set()
-        services.postgres("restart")
+        postgres.restart()
         restart["ended"] = time.monotonic()
 
     started = time.monotonic()
     try:
         in_parallel([restart_postgres] + [lambda s=s: talk(s) for s in senders])
     finally:
-        ensure_postgres_running()
+        postgres.ensure_running()
     during = sum(1 for began, ended in spans
                  if began < restart["ended"] and ended > restart["began"])
     assert during > 0, "no turn was in flight while PostgreSQL restarted"

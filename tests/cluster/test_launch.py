@@ -1,16 +1,13 @@
 """`make run-cluster`'s script refuses what it must, before starting anything."""
+import dataclasses
 import os
 import socket
 import subprocess
 
-import pytest
-
 from cluster import nginx
-from cluster.launch import ROOT, Cluster, Settings
-from tests.cluster.conftest import unavailable
-from tests.e2e.conftest import free_port
-
-pytestmark = pytest.mark.cluster
+from cluster.launch import ROOT, Cluster, Settings, settings_from_env
+from tests.support.servers import free_port
+from tests.support.services import unavailable
 
 
 def run_script(**env):
@@ -41,11 +38,20 @@ def test_a_cors_wildcard_is_refused():
 
 def test_every_server_gets_the_shared_stores_from_the_environment(tmp_path):
     cluster = Cluster(Settings(directory=tmp_path, rasa_ports=[7001, 7002], actions_port=7055,
-                               database="nhsmail_x", redis_prefix="px", queue="q", exchange="x"))
+                               database="nhsmail_x", pg_port=15432, redis_prefix="px", queue="q",
+                               exchange="x"))
     env, commands = cluster.env(), cluster.commands()
     assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:7055/webhook"  # nginx, not one server
     assert (env["PGDATABASE"], env["REDIS_KEY_PREFIX"], env["RABBITMQ_QUEUE"]) == ("nhsmail_x", "px", "q")
+    assert (env["PGHOST"], env["PGPORT"]) == ("127.0.0.1", "15432")
     assert len(env["ACTION_SERVER_TOKEN"]) >= 32
     rasa = [c for name, c in commands.items() if name.startswith("rasa")]
     assert len(rasa) == 2 and all(str(ROOT / "endpoints.cluster.yml") in c for c in rasa)
     assert all(c[c.index("-i") + 1] == "127.0.0.1" for c in rasa)
+
+
+def test_make_run_cluster_uses_the_machines_postgresql(tmp_path, monkeypatch):
+    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+    settings = dataclasses.replace(settings_from_env(), directory=tmp_path)
+    env = Cluster(settings).env()
+    assert (env["PGHOST"], env["PGPORT"]) == ("127.0.0.1", "5432")

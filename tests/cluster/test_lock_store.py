@@ -16,19 +16,25 @@ from rasa.core.lock_store import RedisLockStore
 
 from cluster import services
 from stores.lock import AtomicRedisLockStore
-from tests.cluster.conftest import unavailable
+from tests.support.services import machine_services, unavailable
 
-pytestmark = pytest.mark.cluster
+# The real Redis, in-process: no server of the project's is started.
+pytestmark = pytest.mark.integration
 
 ISSUERS, TICKETS_EACH = 4, 25
 
 
-@pytest.fixture
-def prefix():
+@pytest.fixture(scope="module")
+def machine_redis():
     try:
-        services.ensure_running("redis")
+        with machine_services("redis"):
+            yield
     except services.ServiceUnavailable as problem:
         unavailable(f"needs Redis: {problem}")
+
+
+@pytest.fixture
+def prefix(machine_redis):
     prefix = f"locktest{secrets.token_hex(4)}"
     yield prefix
     red = redis.Redis(host=services.HOST, db=1)

@@ -5,9 +5,7 @@ import subprocess
 import pytest
 
 from cluster import nginx
-from tests.cluster.conftest import unavailable
-
-pytestmark = pytest.mark.cluster
+from tests.support.services import unavailable
 
 
 @pytest.fixture

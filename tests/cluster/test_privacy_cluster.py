@@ -4,13 +4,9 @@ PostgreSQL's events, every RabbitMQ message published since, and the servers'
 logs are searched."""
 import secrets
 
-import pytest
-
-from cluster import services
-from tests.cluster.conftest import say, stored_events
+from tests.support.cluster import say, stored_events
 from tests.support.disclosures import conversation, warnings_in
-
-pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+from tests.support.services import read_queue
 
 
 def test_no_secret_reaches_postgresql_rabbitmq_or_the_logs(cluster):
@@ -21,7 +17,7 @@ def test_no_secret_reaches_postgresql_rabbitmq_or_the_logs(cluster):
         assert warnings_in(texts) == (1 if discloses else 0), (message, texts)
     stored = str(stored_events(cluster, sender))
     assert stored.count("[password removed]") >= 4
-    published = [m for m in services.read_queue(cluster.settings.queue)
+    published = [m for m in read_queue(cluster.settings.queue)
                  if m.get("sender_id") == sender]
     assert sum(m["event"] == "user" for m in published) == len(turns)
     logs = "".join(path.read_text(errors="replace")

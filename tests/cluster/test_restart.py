@@ -3,26 +3,24 @@ survive a restart of the Rasa server, mid-form."""
 import os
 import secrets
 import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.cluster.conftest import Expect, say, text_of
-from tests.e2e.conftest import BIN, MODEL, ROOT, free_port, wait_for
+from tests.support.cluster import Expect, say, text_of
+from tests.support.servers import (MODEL, ROOT, actions_command, free_port, rasa_run_command,
+                                   require_model, wait_for, write_endpoints)
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+# One server on its SQLite file, started and stopped by the test: no cluster.
+pytestmark = pytest.mark.e2e
 
 
 def test_a_form_goes_on_after_the_server_restarts(tmp_path):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
+    require_model()
     actions_port, rasa_port = free_port(), free_port()
-    endpoints = tmp_path / "endpoints.yml"
     # The project's own endpoints.yml: the embedded SQLite store, in this run's file.
-    endpoints.write_text((ROOT / "endpoints.yml").read_text()
-                         .replace("localhost:5055", f"127.0.0.1:{actions_port}")
-                         .replace("var/tracker.db", str(tmp_path / "tracker.db")))
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
+                                tmp_path / "tracker.db")
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
                ACTION_SERVER_TOKEN=secrets.token_urlsafe(16))
     url = f"http://127.0.0.1:{rasa_port}"
@@ -30,13 +28,12 @@ def test_a_form_goes_on_after_the_server_restarts(tmp_path):
 
     def start_rasa() -> subprocess.Popen:
         process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(rasa_port),
-             "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+            rasa_run_command(MODEL, rasa_port, endpoints),
             cwd=ROOT, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT)
         wait_for(f"{url}/webhooks/ready/", process, log)
         return process
 
-    actions = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(actions_port)],
+    actions = subprocess.Popen(actions_command(actions_port),
                                cwd=ROOT, env=env, stdout=open(tmp_path / "actions.log", "w"),
                                stderr=subprocess.STDOUT)
     rasa = None

@@ -1,62 +1,82 @@
 """Shared by the end-to-end tests: the real action server and Rasa server,
-started once per test run on free ports with a throwaway SQLite tracker store."""
-import json
+started once per test run on free ports with a throwaway SQLite tracker store,
+and each channel's fakes (local Microsoft and Slack endpoints) with the
+environment variables that point the Rasa server at them. The helpers these
+tests call are in tests/support/."""
+import functools
 import os
 import secrets
-import socket
-import sqlite3
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
-# Each channel's fakes (local Microsoft and Slack endpoints, ...) and the
-# environment variables that point the Rasa server at them.
-from tests.e2e.support_slack import slack_api, slack_env  # noqa: F401
-from tests.e2e.support_teams import microsoft, teams_env  # noqa: F401
-from tests.e2e.support_widget import widget_env  # noqa: F401
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "nhsmail.tar.gz"
-BIN = Path(sys.executable).parent
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.fakes.microsoft import FakeMicrosoft
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.servers import (MODEL, ROOT, actions_command, free_port, rasa_run_command,
+                                   require_model, wait_for, write_endpoints)
+from tests.support.widget import LISTED_ORIGIN
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: int = 180) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{url} not up after {seconds}s:\n{log.read_text()[-3000:]}")
+# --- the website chat ---------------------------------------------------------------
+@pytest.fixture(scope="session")
+def widget_env():
+    """Environment variables for the Rasa server: the widget channel is on by
+    default, so only CORS_ORIGINS is set."""
+    return {"CORS_ORIGINS": LISTED_ORIGIN}
+
+
+# --- Teams: a local Microsoft -------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def fake_microsoft() -> FakeMicrosoft:
+    """One fake per test run, shared by the two fixtures below."""
+    return FakeMicrosoft()
 
 
 @pytest.fixture(scope="session")
+def teams_env():
+    """Starts the fake; the variables that switch the Teams channel on, pointed at it."""
+    fake = fake_microsoft()
+    fake.start()
+    yield fake.env()
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def microsoft(teams_env):
+    """The running fake: tests sign activities with it and read the replies it got."""
+    return fake_microsoft()
+
+
+# --- Slack: a local Web API ---------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def fake_slack_api() -> FakeSlackApi:
+    """One fake per test run, shared by the two fixtures below."""
+    return FakeSlackApi(token=f"xoxb-test-{secrets.token_hex(8)}",
+                        signing_secret=secrets.token_hex(16))
+
+
+@pytest.fixture(scope="session")
+def slack_env():
+    api = fake_slack_api()
+    yield {"SLACK_BOT_TOKEN": api.token, "SLACK_SIGNING_SECRET": api.signing_secret,
+           "SLACK_API_URL": api.url}
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def slack_api(slack_env):
+    """The fake the Rasa server posts to: read what it captured."""
+    return fake_slack_api()
+
+
+# --- the servers ----------------------------------------------------------------------
+@pytest.fixture(scope="session")
 def servers(tmp_path_factory, widget_env, teams_env, slack_env):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
+    require_model()
     tmp = tmp_path_factory.mktemp("e2e")
     actions_port, rasa_port = free_port(), free_port()
     db = tmp / "tracker.db"
-    endpoints = tmp / "endpoints.yml"
-    # The project's own endpoints.yml, pointed at this run's port and database.
-    endpoints.write_text(
-        (ROOT / "endpoints.yml").read_text()
-        .replace("localhost:5055", f"127.0.0.1:{actions_port}")
-        .replace("var/tracker.db", str(db))
-    )
+    endpoints = write_endpoints(tmp / "endpoints.yml", f"http://127.0.0.1:{actions_port}", db)
     token = secrets.token_urlsafe(16)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
                ACTION_SERVER_TOKEN=token, CHAT_RATE_PER_SENDER="8",
@@ -64,11 +84,10 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
     logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
     procs = {
         "actions": subprocess.Popen(
-            [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
+            actions_command(actions_port),
             cwd=ROOT, env=env, stdout=open(logs["actions"], "w"), stderr=subprocess.STDOUT),
         "rasa": subprocess.Popen(
-            [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(rasa_port),
-             "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+            rasa_run_command(MODEL, rasa_port, endpoints),
             cwd=ROOT, env=env, stdout=open(logs["rasa"], "w"), stderr=subprocess.STDOUT),
     }
     try:
@@ -84,18 +103,3 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def say(servers, sender: str, message: str):
-    response = requests.post(f"{servers['url']}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": message}, timeout=60)
-    response.raise_for_status()
-    return response.json()
-
-
-def stored_events(servers, sender: str):
-    with sqlite3.connect(servers["db"]) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))
-        return [json.loads(data) for (data,) in rows]
-
-

@@ -9,11 +9,10 @@ import uuid
 
 import pytest
 
-from tests.conftest import MEASURED
-from tests.e2e.conftest import say
 from tests.support import conversations
+from tests.support.measured import MEASURED
+from tests.support.servers import say
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 GATES = {"blind_dev": 0.90, "blind_final": 0.80}
 
 

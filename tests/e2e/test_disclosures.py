@@ -20,12 +20,11 @@ import requests
 from channels.slack import to_mrkdwn
 from channels.teams import markdown, sender_id
 from nlp.privacy import warning_text
-from tests.e2e.conftest import BIN, MODEL, ROOT, free_port, say, stored_events, wait_for
-from tests.e2e.test_socketio import Chat
 from tests.support.disclosures import conversation, warnings_in
-from tests.fakes.slack_api import message_event, signed_headers
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.fakes.slack_api import message_event, signed_headers
+from tests.support.servers import (MODEL, ROOT, free_port, rasa_run_command, say, stored_events,
+                                   wait_for, write_endpoints)
+from tests.support.widget import Chat
 
 SECRETS: Dict[str, str] = {}  # every secret typed in this module, for the final search
 
@@ -215,16 +214,12 @@ def api_server(servers):
     keeps it off, as `make run` does), on its own tracker database."""
     port, db = free_port(), servers["tmp"] / "api-tracker.db"
     api_token = secrets.token_hex(16)  # a token_urlsafe may start with "-", which argparse misreads
-    endpoints = servers["tmp"] / "api-endpoints.yml"
-    endpoints.write_text((ROOT / "endpoints.yml").read_text()
-                         .replace("http://localhost:5055", servers["actions_url"])
-                         .replace("var/tracker.db", str(db)))
+    endpoints = write_endpoints(servers["tmp"] / "api-endpoints.yml", servers["actions_url"], db)
     log = servers["tmp"] / "api-rasa.log"
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", ACTION_SERVER_TOKEN=servers["token"])
     process = subprocess.Popen(
-        [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "--port", str(port), "--endpoints",
-         str(endpoints), "--credentials", "credentials.yml", "--enable-api",
-         "--auth-token", api_token, "--debug"],
+        rasa_run_command(MODEL, port, endpoints, "--enable-api", "--auth-token", api_token,
+                         "--debug"),
         cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/", process, log)

@@ -7,10 +7,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MEASURED
-from tests.e2e.conftest import say
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.measured import MEASURED
+from tests.support.servers import say
 
 
 def post(servers, body: bytes, path="/webhooks/rest/webhook"):

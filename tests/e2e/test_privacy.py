@@ -6,9 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import ROOT, say, stored_events
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.servers import ROOT, say, stored_events
 
 
 def nhs_number() -> str:

@@ -2,12 +2,9 @@
 
 Slow: the servers are started once (tests/e2e/conftest.py).
 """
-import pytest
 import requests
 
-from tests.e2e.conftest import say, stored_events
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.servers import say, stored_events
 
 
 def test_password_question_gets_the_helpdesk_from_the_action_server(servers, content):

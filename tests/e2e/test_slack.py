@@ -1,5 +1,5 @@
 """End to end: Slack's requests, signed as Slack signs them, to the real Rasa
-server, whose replies go to the local fake Slack Web API (tests/fakes/slack_api.py).
+server, whose replies go to the local fake Slack Web API (tests/support/fakes/slack_api.py).
 
 Each test uses its own Slack user and channel, so conversations and rate limits
 stay apart. "No reply" is checked after a bounded quiet time.
@@ -7,15 +7,12 @@ stay apart. "No reply" is checked after a bounded quiet time.
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
 from actions.guidance import identity_checklist_lines
 from channels.slack import to_mrkdwn
-from tests.e2e.conftest import stored_events
-from tests.fakes.slack_api import button_click, message_event, signed_headers
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.servers import stored_events
+from tests.support.fakes.slack_api import button_click, message_event, signed_headers
 
 QUIET = 1.5  # seconds without a post before "no reply" is believed
 FORM = "application/x-www-form-urlencoded"

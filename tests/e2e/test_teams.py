@@ -1,8 +1,8 @@
 """End to end: Teams activities, signed by the local fake Microsoft, sent to the
 real Rasa server; its replies are read where the fake Bot Connector got them.
 
-Slow: the servers are started once (tests/e2e/conftest.py), with the Teams
-channel pointed at the fake (tests/e2e/support_teams.py).
+The servers are started once (tests/e2e/conftest.py), with the Teams
+channel pointed at the fake.
 """
 import time
 
@@ -10,10 +10,8 @@ import pytest
 import requests
 
 from channels.teams import sender_id
-from tests.e2e.conftest import stored_events
-from tests.fakes.microsoft import new_key
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+from tests.support.servers import stored_events
+from tests.support.fakes.microsoft import new_key
 
 
 @pytest.fixture(scope="module")

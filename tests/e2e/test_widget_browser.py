@@ -16,10 +16,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import ROOT
-from tests.e2e.support_widget import stored_user_texts
+from tests.support.servers import ROOT
+from tests.support.widget import stored_user_texts
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+# Chromium drives the widget on the end-to-end servers.
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -15,7 +15,7 @@ import pytest
 
 from scripts.pii_eval import load as load_pii, measure
 from scripts.secrets_eval import evaluate, load
-from tests.conftest import MEASURED
+from tests.support.measured import MEASURED
 
 HERE = Path(__file__).parent
 LOCKBOX = HERE / "secrets_final.yml"

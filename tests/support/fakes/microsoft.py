@@ -7,7 +7,6 @@ posted with a token it issued. Tests sign activities with ``sign``/``post``.
 """
 import json
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -20,17 +19,13 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.support.servers import free_port
+
 APP_ID = "00000000-test-bot-app-id"
 APP_PASSWORD = "test-client-secret"
 TENANT = "test-tenant"
 ISSUER = "https://api.botframework.com"
 SCOPE = "https://api.botframework.com/.default"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def new_key():
