@@ -7,7 +7,6 @@ PostgreSQL tracker store, the Redis lock store, the RabbitMQ event broker and
 nginx's action-server port.
 """
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from typing import Dict, List, Optional
 import requests
 
 from cluster import nginx, services
+from settings import SettingsError, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -173,25 +173,30 @@ def _ports(first: int, count: int) -> List[int]:
 
 
 def settings_from_env() -> Settings:
-    env = os.environ
-    cors = [o for o in re.split(r"[,\s]+", env.get("CORS_ORIGINS", "")) if o]
-    if any("*" in o for o in cors):
-        sys.exit("CORS_ORIGINS must list origins explicitly; '*' is refused.")
+    """The cluster's settings from the project's settings object, which has
+    checked every variable (settings.py); a bad one stops the launcher."""
+    try:
+        env = get_settings()
+    except SettingsError as error:
+        sys.exit(str(error))
     return Settings(
         directory=ROOT / "var" / "cluster",
-        port=int(env.get("CLUSTER_PORT", 8080)),
-        actions_port=int(env.get("CLUSTER_ACTIONS_PORT", 8055)),
-        rasa_ports=_ports(int(env.get("RASA_PORT", 5005)), int(env.get("RASA_SERVERS", 2))),
-        action_ports=_ports(int(env.get("ACTIONS_PORT", 5055)), int(env.get("ACTION_SERVERS", 2))),
-        database=env.get("PGDATABASE", "nhsmail"),
-        pg_user=env.get("PGUSER", "postgres"),
-        pg_password=env.get("PGPASSWORD", ""),
-        redis_db=int(env.get("REDIS_DB", 1)),
-        rabbitmq_user=env.get("RABBITMQ_USER", "guest"),
-        rabbitmq_password=env.get("RABBITMQ_PASSWORD", "guest"),
-        lock_lifetime=int(env.get("TICKET_LOCK_LIFETIME", 20)),
-        token=env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(32),
-        cors=cors,
+        port=env.cluster_port,
+        actions_port=env.cluster_actions_port,
+        rasa_ports=_ports(env.rasa_port, env.rasa_servers),
+        action_ports=_ports(env.actions_port, env.action_servers),
+        database=env.pgdatabase,
+        pg_host=env.pghost,
+        pg_port=env.pgport,
+        pg_user=env.pguser,
+        pg_password=env.pgpassword.get_secret_value() if env.pgpassword else "",
+        redis_db=env.redis_db,
+        rabbitmq_user=env.rabbitmq_user,
+        rabbitmq_password=env.rabbitmq_password.get_secret_value(),
+        lock_lifetime=env.ticket_lock_lifetime,
+        token=(env.action_server_token.get_secret_value() if env.action_server_token
+               else secrets.token_urlsafe(32)),
+        cors=env.cors_origins,
     )
 
 

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import List
 
+from settings import get_settings
+
 HOST = "127.0.0.1"
 PORTS = {"postgresql": 5432, "redis": 6379, "rabbitmq": 5672}
 
@@ -79,9 +81,11 @@ def _admin_connection(host: str, port: int):
     """As PostgreSQL's superuser (PGADMIN, default postgres; loopback is trusted here)."""
     import psycopg2
 
+    settings = get_settings()
+    password = settings.pgadmin_password
     connection = psycopg2.connect(host=host, port=port, dbname="postgres",
-                                  user=os.environ.get("PGADMIN", "postgres"),
-                                  password=os.environ.get("PGADMIN_PASSWORD") or None,
+                                  user=settings.pgadmin,
+                                  password=password.get_secret_value() if password else None,
                                   connect_timeout=5)
     connection.autocommit = True
     return connection
