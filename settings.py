@@ -218,33 +218,66 @@ class Settings(BaseModel):
     # What each cluster server reads from endpoints.cluster.yml. The launcher
     # sets them for `make run-cluster`; a deployment of its own sets them.
     action_server_url: str = _setting(
-        "http://127.0.0.1:8055/webhook", "ACTION_SERVER_URL", "cluster endpoints",
-        "Where a Rasa server calls the action servers (nginx in front of them).")
+        "http://127.0.0.1:8055/webhook",
+        "ACTION_SERVER_URL",
+        "cluster endpoints",
+        "Where a Rasa server calls the action servers (nginx in front of them).",
+    )
     pghost: str = _setting("127.0.0.1", "PGHOST", "cluster endpoints", "PostgreSQL's host.")
-    pgport: int = _setting(5432, "PGPORT", "cluster endpoints", "PostgreSQL's port.",
-                           ge=1, le=65_535)
+    pgport: int = _setting(
+        5432, "PGPORT", "cluster endpoints", "PostgreSQL's port.", ge=1, le=65_535
+    )
     tracker_retry_seconds: float = _setting(
-        5, "TRACKER_RETRY_SECONDS", "cluster endpoints", "Database downtime a turn waits out "
-        "before it is refused with 503.", ge=0, le=60)
-    redis_host: str = _setting("127.0.0.1", "REDIS_HOST", "cluster endpoints", "Redis's host "
-                               "(the lock store).")
-    redis_port: int = _setting(6379, "REDIS_PORT", "cluster endpoints", "Redis's port.",
-                               ge=1, le=65_535)
-    redis_key_prefix: str = _setting("nhsmail", "REDIS_KEY_PREFIX", "cluster endpoints",
-                                     "Prefix of the lock store's keys.")
-    rabbitmq_host: str = _setting("127.0.0.1", "RABBITMQ_HOST", "cluster endpoints",
-                                  "RabbitMQ's host (the event broker).")
-    rabbitmq_port: int = _setting(5672, "RABBITMQ_PORT", "cluster endpoints", "RabbitMQ's "
-                                  "port.", ge=1, le=65_535)
-    rabbitmq_queue: str = _setting("nhsmail_events", "RABBITMQ_QUEUE", "cluster endpoints",
-                                   "Queue the masked events are published to.")
-    rabbitmq_exchange: str = _setting("nhsmail_exchange", "RABBITMQ_EXCHANGE",
-                                      "cluster endpoints", "Exchange the events go through.")
-    sanic_workers: int = _setting(1, "SANIC_WORKERS", "cluster endpoints", "Sanic worker "
-                                  "processes per Rasa server (Sanic reads it).", ge=1, le=16)
+        5,
+        "TRACKER_RETRY_SECONDS",
+        "cluster endpoints",
+        "Database downtime a turn waits out before it is refused with 503.",
+        ge=0,
+        le=60,
+    )
+    redis_host: str = _setting(
+        "127.0.0.1", "REDIS_HOST", "cluster endpoints", "Redis's host (the lock store)."
+    )
+    redis_port: int = _setting(
+        6379, "REDIS_PORT", "cluster endpoints", "Redis's port.", ge=1, le=65_535
+    )
+    redis_key_prefix: str = _setting(
+        "nhsmail", "REDIS_KEY_PREFIX", "cluster endpoints", "Prefix of the lock store's keys."
+    )
+    rabbitmq_host: str = _setting(
+        "127.0.0.1", "RABBITMQ_HOST", "cluster endpoints", "RabbitMQ's host (the event broker)."
+    )
+    rabbitmq_port: int = _setting(
+        5672, "RABBITMQ_PORT", "cluster endpoints", "RabbitMQ's port.", ge=1, le=65_535
+    )
+    rabbitmq_queue: str = _setting(
+        "nhsmail_events",
+        "RABBITMQ_QUEUE",
+        "cluster endpoints",
+        "Queue the masked events are published to.",
+    )
+    rabbitmq_exchange: str = _setting(
+        "nhsmail_exchange",
+        "RABBITMQ_EXCHANGE",
+        "cluster endpoints",
+        "Exchange the events go through.",
+    )
+    sanic_workers: int = _setting(
+        1,
+        "SANIC_WORKERS",
+        "cluster endpoints",
+        "Sanic worker processes per Rasa server (Sanic reads it).",
+        ge=1,
+        le=16,
+    )
     sanic_proxies_count: Optional[int] = _setting(
-        None, "SANIC_PROXIES_COUNT", "cluster endpoints", "Proxies in front of a Rasa server, "
-        "so Sanic takes the client's address from X-Forwarded-For (1 behind nginx).", ge=0)
+        None,
+        "SANIC_PROXIES_COUNT",
+        "cluster endpoints",
+        "Proxies in front of a Rasa server, "
+        "so Sanic takes the client's address from X-Forwarded-For (1 behind nginx).",
+        ge=0,
+    )
     # Ports and the Rasa HTTP API (scripts/run.sh)
     rasa_port: int = _setting(
         5005,

@@ -1,5 +1,6 @@
 """The assistant's custom actions: thin classes over guidance.py and dialogue.py."""
-from typing import Any, Dict, List, Text
+
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
@@ -30,7 +31,9 @@ def send(dispatcher: CollectingDispatcher, reply: guidance.Reply) -> Events:
     return [SlotSet("last_topic", last), SlotSet("offered_topic", reply.offered)]
 
 
-def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> Events:
+def answer_intent(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
+) -> Events:
     """Answers ``intent`` as the user's latest message asked it."""
     content = get_content()
     all_deleted = tracker.get_slot("all_accounts_deleted")
@@ -43,22 +46,34 @@ def answer_intent(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Te
         return events
     parts = guidance.compound_parts(intent)
     if parts:
-        topics = [guidance.choose_topic(part, entities, all_deleted) for part in parts]
-        topics = [topic for topic in topics if topic]
-        return send(dispatcher, guidance.render_topics(
-            content, topics, tracker.get_slot("org_type"), for_site=bool(all_deleted)))
+        chosen = [guidance.choose_topic(part, entities, all_deleted) for part in parts]
+        topics = [topic for topic in chosen if topic is not None]
+        return send(
+            dispatcher,
+            guidance.render_topics(
+                content, topics, tracker.get_slot("org_type"), for_site=bool(all_deleted)
+            ),
+        )
     topic = guidance.choose_topic(intent, entities, all_deleted)
     if topic:
-        return send(dispatcher, guidance.render_topic(
-            content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)))
+        return send(
+            dispatcher,
+            guidance.render_topic(
+                content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)
+            ),
+        )
     if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
         return [SlotSet("offered_topic", None)]
     if intent in intents.FOLLOW_UPS:
         return answer_follow_up(dispatcher, tracker, intent)
     if intent == intents.NLU_FALLBACK:
-        return send(dispatcher, guidance.clarify(
-            content, dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)))
+        return send(
+            dispatcher,
+            guidance.clarify(
+                content, dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)
+            ),
+        )
     return explain_scope(dispatcher, tracker)
 
 
@@ -73,7 +88,9 @@ def explain_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     return send(dispatcher, guidance.scope(content))
 
 
-def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text) -> Events:
+def answer_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: Optional[Text]
+) -> Events:
     """A yes or no to the latest answer's offer, or the organisation type said
     on its own: answered in the context of the latest answer."""
     content = get_content()
@@ -97,8 +114,9 @@ class ActionAnswerTopic(Action):
     def name(self) -> Text:
         return "action_answer_topic"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return answer_intent(dispatcher, tracker, dialogue.latest_intent(tracker))
 
 
@@ -108,8 +126,9 @@ class ActionWarnSecretShared(Action):
     def name(self) -> Text:
         return "action_warn_secret_shared"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return answer_intent(dispatcher, tracker, intents.SHARE_PASSWORD)
 
 
@@ -119,13 +138,18 @@ class ActionAskAllAccountsDeleted(Action):
     def name(self) -> Text:
         return dialogue.ASK_ALL_ACCOUNTS_DELETED
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         content = get_content()
         events: Events = []
         if not dialogue.asked_all_accounts_deleted(tracker):
-            events += send(dispatcher, guidance.render_topic(
-                content, intents.REINSTATE_ACCOUNT, tracker.get_slot("org_type")))
+            events += send(
+                dispatcher,
+                guidance.render_topic(
+                    content, intents.REINSTATE_ACCOUNT, tracker.get_slot("org_type")
+                ),
+            )
         send(dispatcher, guidance.ask_all_accounts_deleted(content))
         return events
 
@@ -136,13 +160,16 @@ class ActionAnswerReinstatement(Action):
     def name(self) -> Text:
         return "action_answer_reinstatement"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         content = get_content()
         org_type = tracker.get_slot("org_type")
         if tracker.get_slot("all_accounts_deleted"):
-            return send(dispatcher, guidance.render_topic(
-                content, ALL_DELETED_TOPIC, org_type, for_site=True))
+            return send(
+                dispatcher,
+                guidance.render_topic(content, ALL_DELETED_TOPIC, org_type, for_site=True),
+            )
         if dialogue.asked_all_accounts_deleted(tracker):
             return send(dispatcher, guidance.not_all_deleted(content))
         return send(dispatcher, guidance.render_topic(content, intents.REINSTATE_ACCOUNT, org_type))
@@ -154,8 +181,9 @@ class ActionExplainScope(Action):
     def name(self) -> Text:
         return "action_explain_scope"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return explain_scope(dispatcher, tracker)
 
 
@@ -165,8 +193,9 @@ class ActionAnswerFollowUp(Action):
     def name(self) -> Text:
         return "action_answer_follow_up"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return answer_follow_up(dispatcher, tracker, dialogue.latest_intent(tracker))
 
 
@@ -176,10 +205,15 @@ class ActionDefaultAskAffirmation(Action):
     def name(self) -> Text:
         return "action_default_ask_affirmation"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return send(dispatcher, guidance.clarify(
-            get_content(), dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)))
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return send(
+            dispatcher,
+            guidance.clarify(
+                get_content(), dialogue.likely_intents(tracker), dialogue.names_nhsmail(tracker)
+            ),
+        )
 
 
 class ActionDefaultAskRephrase(Action):
@@ -188,8 +222,9 @@ class ActionDefaultAskRephrase(Action):
     def name(self) -> Text:
         return "action_default_ask_rephrase"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         send(dispatcher, guidance.rephrase(get_content()))
         return []
 
@@ -200,7 +235,8 @@ class ActionDefaultFallback(Action):
     def name(self) -> Text:
         return "action_default_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         send(dispatcher, guidance.scope(get_content()))
         return [UserUtteranceReverted()]

@@ -1,4 +1,5 @@
 """Where the action server finds its content: the NHSMAIL_CONTENT setting."""
+
 from pathlib import Path
 
 from settings import get_settings

@@ -3,6 +3,7 @@ clear error at start-up rather than a wrong answer on a night shift.
 
 The checks, section by section, are in content_check.py; this module builds
 the ``Content`` the replies read once the file has none."""
+
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -12,8 +13,17 @@ import yaml
 
 from actions.config import CONTENT_PATH
 from actions.content_check import (  # noqa: F401  (the content file's names, for the replies)
-    ALL_DELETED_TOPIC, BLOCKS, MFA_TOPIC, REQUIRED_FACTS, REQUIRED_MESSAGES, REQUIRED_TOPICS,
-    TOPIC_INTENTS, Problem, check_content_file, check_text, shown,
+    ALL_DELETED_TOPIC,
+    BLOCKS,
+    MFA_TOPIC,
+    REQUIRED_FACTS,
+    REQUIRED_MESSAGES,
+    REQUIRED_TOPICS,
+    TOPIC_INTENTS,
+    Problem,
+    check_content_file,
+    check_text,
+    shown,
 )
 
 
@@ -35,6 +45,7 @@ class Button:
 @dataclass(frozen=True)
 class Offer:
     """The next step an answer offers; a "yes" gets ``topic``'s answer."""
+
     topic: str
     question: str
 
@@ -86,7 +97,10 @@ class Content:
 def _topic(name: str, raw: Mapping[str, Any]) -> Topic:
     offer = raw.get("offer")
     return Topic(
-        name, str(raw["title"]), tuple(raw["answer"]), tuple(raw.get("cite") or []),
+        name,
+        str(raw["title"]),
+        tuple(raw["answer"]),
+        tuple(raw.get("cite") or []),
         tuple(Button(str(b["title"]), str(b["payload"])) for b in raw.get("followups") or []),
         Offer(str(offer["topic"]), str(offer["question"])) if offer is not None else None,
     )
@@ -117,8 +131,9 @@ def load_content_file(path: Union[str, Path]) -> Content:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ContentError([Problem("", f"cannot read the content file: {error}", None,
-                                    shown(path))]) from error
+        raise ContentError(
+            [Problem("", f"cannot read the content file: {error}", None, shown(path))]
+        ) from error
     problems = check_text(text, shown(path))
     if problems:
         raise ContentError(problems)

@@ -5,6 +5,7 @@ path (``topics.reset_password.offer.topic``); ``check_content_file`` adds the
 line each path is on, so a content owner's slips are all reported together,
 each where it is. Pure: no Rasa, nothing cached.
 """
+
 import datetime
 import string
 from dataclasses import dataclass, replace
@@ -26,10 +27,25 @@ ALL_DELETED_TOPIC = "reinstate_all_deleted"
 MFA_TOPIC = "helpdesk_mfa"
 REQUIRED_TOPICS = TOPIC_INTENTS + (ALL_DELETED_TOPIC, MFA_TOPIC)
 REQUIRED_MESSAGES = (
-    "secret_shared", "clarify", "clarify_other", "rephrase", "scope", "scope_other",
-    "ask_all_accounts_deleted", "reinstate_not_all", "sources_heading",
-    "input_empty", "input_too_long", "rate_limited", "unavailable", "affirm_question", "deny_question",
-    "other_system", "org_noted", "ok", "no_problem",
+    "secret_shared",
+    "clarify",
+    "clarify_other",
+    "rephrase",
+    "scope",
+    "scope_other",
+    "ask_all_accounts_deleted",
+    "reinstate_not_all",
+    "sources_heading",
+    "input_empty",
+    "input_too_long",
+    "rate_limited",
+    "unavailable",
+    "affirm_question",
+    "deny_question",
+    "other_system",
+    "org_noted",
+    "ok",
+    "no_problem",
 )
 # Facts that guidance.py's own lines name (the helpdesk block).
 REQUIRED_FACTS = ("helpdesk_phone", "helpdesk_email", "helpdesk_hours")
@@ -42,6 +58,7 @@ SCHEMA_VERSION = 1
 class Problem:
     """One slip: where it is (the YAML path, and the line once the file is
     known) and what is wrong."""
+
     path: str
     message: str
     line: Optional[int] = None
@@ -56,6 +73,7 @@ Problems = List[Problem]
 
 
 # --- shared checks --------------------------------------------------------------
+
 
 def _mapping(value: Any, path: str, problems: Problems) -> Mapping[str, Any]:
     """``value`` if it is a mapping; otherwise {} and a problem (unless absent)."""
@@ -117,6 +135,7 @@ def placeholders(facts: Mapping[str, Any]) -> Set[str]:
 
 # --- the sections ---------------------------------------------------------------
 
+
 def check_schema(raw: Mapping[str, Any]) -> Problems:
     if raw.get("schema_version") != SCHEMA_VERSION:
         return [Problem("schema_version", f"must be {SCHEMA_VERSION}")]
@@ -134,10 +153,14 @@ def check_sources(value: Any) -> Problems:
 def check_facts(value: Any, sources: Mapping[str, Any]) -> Problems:
     problems: Problems = []
     facts = _mapping(value, "facts", problems)
-    problems += [Problem(f"facts.{name}", "missing") for name in REQUIRED_FACTS if name not in facts]
+    problems += [
+        Problem(f"facts.{name}", "missing") for name in REQUIRED_FACTS if name not in facts
+    ]
     for name, fact in facts.items():
         if not isinstance(fact, Mapping):
-            problems.append(Problem(f"facts.{name}", "expected a value, a source and a reviewed date"))
+            problems.append(
+                Problem(f"facts.{name}", "expected a value, a source and a reviewed date")
+            )
             continue
         if not isinstance(fact.get("value"), str) or not fact["value"]:
             problems.append(Problem(f"facts.{name}.value", "must be non-empty text"))
@@ -160,8 +183,12 @@ def check_phone_menu(value: Any, sources: Mapping[str, Any]) -> Problems:
         if not isinstance(org, Mapping) or not org.get("label") or not org.get("title"):
             problems.append(Problem(f"phone_menu.org_types.{name}", "needs a label and a title"))
     if not _names(menu.get("default_org_type"), org_types):
-        problems.append(Problem("phone_menu.default_org_type",
-                                f"{menu.get('default_org_type')!r} is not one of phone_menu.org_types"))
+        problems.append(
+            Problem(
+                "phone_menu.default_org_type",
+                f"{menu.get('default_org_type')!r} is not one of phone_menu.org_types",
+            )
+        )
     return problems
 
 
@@ -184,8 +211,13 @@ def check_manager_route(value: Any, sources: Mapping[str, Any], known: Set[str])
     return problems
 
 
-def check_topic(topic: Mapping[str, Any], path: str, sources: Mapping[str, Any],
-                known: Set[str], topic_names: Mapping[str, Any]) -> Problems:
+def check_topic(
+    topic: Mapping[str, Any],
+    path: str,
+    sources: Mapping[str, Any],
+    known: Set[str],
+    topic_names: Mapping[str, Any],
+) -> Problems:
     problems: Problems = []
     if not topic.get("title"):
         problems.append(Problem(f"{path}.title", "missing"))
@@ -196,8 +228,9 @@ def check_topic(topic: Mapping[str, Any], path: str, sources: Mapping[str, Any],
     for i, part in enumerate(answer):
         if isinstance(part, Mapping):
             if part.get("block") not in BLOCKS:
-                problems.append(Problem(f"{path}.answer[{i}].block",
-                                        f"unknown block {part.get('block')!r}"))
+                problems.append(
+                    Problem(f"{path}.answer[{i}].block", f"unknown block {part.get('block')!r}")
+                )
         else:
             problems += check_template(part, f"{path}.answer[{i}]", known)
     cite = topic.get("cite") or []
@@ -213,8 +246,11 @@ def check_topic(topic: Mapping[str, Any], path: str, sources: Mapping[str, Any],
         problems.append(Problem(f"{path}.followups", "expected a list of buttons"))
         followups = []
     for i, button in enumerate(followups):
-        if (not isinstance(button, Mapping) or not button.get("title")
-                or not str(button.get("payload", "")).startswith("/")):
+        if (
+            not isinstance(button, Mapping)
+            or not button.get("title")
+            or not str(button.get("payload", "")).startswith("/")
+        ):
             problems.append(Problem(f"{path}.followups[{i}]", "needs a title and a /payload"))
     if topic.get("offer") is not None:
         offer = topic["offer"]
@@ -222,7 +258,9 @@ def check_topic(topic: Mapping[str, Any], path: str, sources: Mapping[str, Any],
             problems.append(Problem(f"{path}.offer", "expected a topic and a question"))
         else:
             if not _names(offer.get("topic"), topic_names):
-                problems.append(Problem(f"{path}.offer.topic", f"{offer.get('topic')!r} is not a topic"))
+                problems.append(
+                    Problem(f"{path}.offer.topic", f"{offer.get('topic')!r} is not a topic")
+                )
             problems += check_template(offer.get("question"), f"{path}.offer.question", known)
     return problems
 
@@ -234,7 +272,9 @@ def check_topics(value: Any, sources: Mapping[str, Any], known: Set[str]) -> Pro
         topic = _mapping(topic, f"topics.{name}", problems)
         if topic:
             problems += check_topic(topic, f"topics.{name}", sources, known, topics)
-    problems += [Problem(f"topics.{name}", "missing") for name in REQUIRED_TOPICS if name not in topics]
+    problems += [
+        Problem(f"topics.{name}", "missing") for name in REQUIRED_TOPICS if name not in topics
+    ]
     return problems
 
 
@@ -254,8 +294,11 @@ def check_scope(raw: Mapping[str, Any], topic_names: Mapping[str, Any]) -> Probl
         if not isinstance(listed, list):
             problems.append(Problem(key, "expected a list of topics"))
             continue
-        problems += [Problem(f"{key}[{i}]", f"{name!r} is not a topic")
-                     for i, name in enumerate(listed) if not _names(name, topic_names)]
+        problems += [
+            Problem(f"{key}[{i}]", f"{name!r} is not a topic")
+            for i, name in enumerate(listed)
+            if not _names(name, topic_names)
+        ]
     return problems
 
 
@@ -263,9 +306,9 @@ def check_content(raw: Any) -> Problems:
     """Every problem of the parsed content file, by YAML path."""
     if not isinstance(raw, Mapping):
         return [Problem("", "the content file must be a YAML mapping")]
-    sources = raw.get("sources") if isinstance(raw.get("sources"), Mapping) else {}
-    facts = raw.get("facts") if isinstance(raw.get("facts"), Mapping) else {}
-    topics = raw.get("topics") if isinstance(raw.get("topics"), Mapping) else {}
+    sources: Mapping[str, Any] = raw["sources"] if isinstance(raw.get("sources"), Mapping) else {}
+    facts: Mapping[str, Any] = raw["facts"] if isinstance(raw.get("facts"), Mapping) else {}
+    topics: Mapping[str, Any] = raw["topics"] if isinstance(raw.get("topics"), Mapping) else {}
     known = placeholders(facts)
     return [
         *check_schema(raw),
@@ -282,6 +325,7 @@ def check_content(raw: Any) -> Problems:
 
 # --- where each path is in the file -------------------------------------------------
 
+
 def path_lines(text: str) -> Dict[str, int]:
     """The line (from 1) of every YAML path in ``text``: a key's own line, a
     list item's first line. Raises yaml.YAMLError, and a duplicated key (which
@@ -295,7 +339,8 @@ def path_lines(text: str) -> Dict[str, int]:
                 if child in lines:
                     raise yaml.MarkedYAMLError(
                         problem=f"{child}: duplicated key (first on line {lines[child]})",
-                        problem_mark=key.start_mark)
+                        problem_mark=key.start_mark,
+                    )
                 lines[child] = key.start_mark.line + 1
                 walk(value, child)
         elif isinstance(node, yaml.SequenceNode):

@@ -1,4 +1,5 @@
 """What the tracker says about the conversation, in the terms the actions need."""
+
 from typing import List, Optional
 
 from rasa_sdk import Tracker
@@ -45,8 +46,9 @@ def intent_under_guard(tracker: Tracker) -> Optional[str]:
     fallback's own threshold decides, and None means "no confident question".
     """
     ranking = tracker.latest_message.get("intent_ranking") or []
-    choices = [entry.get("name") for entry in ranking
-               if entry.get("name") != intents.SHARE_PASSWORD]
+    choices = [
+        entry.get("name") for entry in ranking if entry.get("name") != intents.SHARE_PASSWORD
+    ]
     if not choices or choices[0] == intents.NLU_FALLBACK:
         return None
     return choices[0]

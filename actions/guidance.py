@@ -4,6 +4,7 @@ Pure functions: content and slot values in, text and buttons out. No Rasa, no
 I/O, so each can be tested on its own. Replies are short paragraphs with steps
 as lists, to read on a phone.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -79,7 +80,10 @@ def buttons_for(content: Content, topic: Topic) -> List[Dict[str, str]]:
 
 
 def render_topic(
-    content: Content, topic_name: str, org_type: Optional[str] = None, for_site: bool = False,
+    content: Content,
+    topic_name: str,
+    org_type: Optional[str] = None,
+    for_site: bool = False,
     with_offer: bool = True,
 ) -> Reply:
     """The whole answer to one topic, for the caller's organisation type.
@@ -104,7 +108,7 @@ def render_topic(
     if org_type:  # already said: don't offer to choose it again
         buttons = [b for b in buttons if '"org_type"' not in b["payload"]]
     offered = topic.offer.topic if topic.offer and with_offer else None
-    if offered:
+    if topic.offer and offered:
         paragraphs.append(content.fill(topic.offer.question))
     return Reply("\n\n".join(paragraphs), buttons, (topic_name,), offered)
 
@@ -115,7 +119,9 @@ def compound_parts(intent: Optional[str]) -> List[str]:
 
 
 def render_topics(
-    content: Content, topic_names: Sequence[str], org_type: Optional[str] = None,
+    content: Content,
+    topic_names: Sequence[str],
+    org_type: Optional[str] = None,
     for_site: bool = False,
 ) -> Reply:
     """One reply that answers several topics in turn: a compound question.
@@ -125,13 +131,15 @@ def render_topics(
     """
     if len(topic_names) == 1:
         return render_topic(content, topic_names[0], org_type, for_site)
-    parts = [render_topic(content, name, org_type, for_site, with_offer=False)
-             for name in topic_names]
-    paragraphs = [f"{content.topics[name].title}:\n\n{reply.text}"
-                  for name, reply in zip(topic_names, parts)]
+    parts = [
+        render_topic(content, name, org_type, for_site, with_offer=False) for name in topic_names
+    ]
+    paragraphs = [
+        f"{content.topics[name].title}:\n\n{reply.text}" for name, reply in zip(topic_names, parts)
+    ]
     offer = content.topics[topic_names[-1]].offer
     offered = offer.topic if offer and offer.topic not in topic_names else None
-    if offered:
+    if offer and offered:
         paragraphs.append(content.fill(offer.question))
     answered = {intents.payload(name) for name in topic_names}
     buttons, seen = [], set()
@@ -150,7 +158,9 @@ def choose_topic(
 
     None when the intent is not a guidance topic.
     """
-    if intent == intents.REINSTATE_ACCOUNT and (all_accounts_deleted or "account_scope" in entities):
+    if intent == intents.REINSTATE_ACCOUNT and (
+        all_accounts_deleted or "account_scope" in entities
+    ):
         return ALL_DELETED_TOPIC
     if intent in intents.MFA_QUESTIONS and "mfa" in entities:
         return MFA_TOPIC
@@ -159,15 +169,18 @@ def choose_topic(
 
 def has_menu(content: Content, topic_name: str) -> bool:
     """The topic's answer gives the phone menu, which depends on the organisation type."""
-    return any(isinstance(part, dict) and part.get("block") in ("menu_path", "identity_checklist")
-               for part in content.topics[topic_name].answer)
+    return any(
+        isinstance(part, dict) and part.get("block") in ("menu_path", "identity_checklist")
+        for part in content.topics[topic_name].answer
+    )
 
 
 def org_noted(content: Content, org_type: Optional[str]) -> Reply:
     """The organisation type, said before any question."""
     label = content.org_types[org_type_key(content, org_type)]["label"]
-    return Reply(content.fill(content.messages["org_noted"], org_label=label),
-                 scope_buttons(content))
+    return Reply(
+        content.fill(content.messages["org_noted"], org_label=label), scope_buttons(content)
+    )
 
 
 def acknowledge(content: Content, said_yes: bool) -> Reply:
@@ -183,7 +196,10 @@ def ask_all_accounts_deleted(content: Content) -> Reply:
     return Reply(
         content.fill(content.messages["ask_all_accounts_deleted"]),
         [
-            {"title": content.messages["affirm_question"], "payload": intents.payload(intents.AFFIRM)},
+            {
+                "title": content.messages["affirm_question"],
+                "payload": intents.payload(intents.AFFIRM),
+            },
             {"title": content.messages["deny_question"], "payload": intents.payload(intents.DENY)},
         ],
     )
@@ -210,8 +226,12 @@ def clarify(content: Content, likely_intents: Sequence[str], names_nhsmail: bool
         topics += [name for name in DEFAULT_CLARIFY_TOPICS if name not in topics]
         topics = topics[:2]
     buttons = [{"title": content.topics[t].title, "payload": intents.payload(t)} for t in topics]
-    buttons.append({"title": content.messages["clarify_other"],
-                    "payload": intents.payload(intents.OUT_OF_SCOPE)})
+    buttons.append(
+        {
+            "title": content.messages["clarify_other"],
+            "payload": intents.payload(intents.OUT_OF_SCOPE),
+        }
+    )
     return Reply(content.fill(content.messages["clarify"]), buttons)
 
 

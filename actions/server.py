@@ -6,10 +6,10 @@ get 400 before any action runs. CORS is closed (rasa_sdk opens it to "*").
 
 Usage: python -m actions.server [--port 5055]   (ACTION_SERVER_TOKEN must be set)
 """
+
 import argparse
 import hmac
 import logging
-import os
 import sys
 from typing import Any, Optional
 
@@ -47,8 +47,9 @@ def call_problem(body: Any) -> Optional[str]:
         return '"latest_message.intent" must be an object'
     for key in ("entities", "intent_ranking"):
         value = latest.get(key, [])
-        if value is not None and (not isinstance(value, list)
-                                  or not all(isinstance(v, dict) for v in value)):
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
+        ):
             return f'"latest_message.{key}" must be a list of objects'
     if not all(isinstance(e, dict) for e in tracker["events"]):
         return '"tracker.events" must be a list of objects'
@@ -97,7 +98,9 @@ def main(argv=None) -> None:
         sys.exit(f"Set {TOKEN_VARIABLE}: the action server refuses to run open.")
     # The trackers it receives are masked already; its log lines are masked too.
     install_log_masking()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
+    )
     logger.info("Action server on %s:%s (token required)", args.host, args.port)
     create_server(token).run(host=args.host, port=args.port, access_log=False, workers=1)
 

@@ -1,4 +1,5 @@
 """Slot extraction that Rasa's built-in mappings cannot express."""
+
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -9,7 +10,6 @@ from rasa_sdk.forms import ValidationAction
 from actions import dialogue
 from nlp import intents
 from nlp.privacy import is_payload
-
 
 # "not a care home", "rather than social care": the type the caller is not.
 _NEGATED = re.compile(r"(?:\bnot|n't|\bno|rather than|instead of)\s+(?:a|an|the|in|at)?\s*$", re.I)
@@ -83,7 +83,10 @@ class ValidatePredefinedSlots(ValidationAction):
         )
 
     def validate_all_accounts_deleted(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> Dict[Text, Any]:
         """Only a yes/no value is kept (the extraction above sets nothing else)."""

@@ -6,6 +6,7 @@ endpoints.cluster.yml, filled from the environment this class builds: the
 PostgreSQL tracker store, the Redis lock store, the RabbitMQ event broker and
 nginx's action-server port.
 """
+
 import os
 import secrets
 import signal
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import requests
 
@@ -30,12 +31,12 @@ ENDPOINTS = ROOT / "endpoints.cluster.yml"
 @dataclass
 class Settings:
     directory: Path
-    port: int = 8080                 # nginx, public: REST, widget, readiness
-    actions_port: int = 8055         # nginx, loopback: Rasa's action endpoint
+    port: int = 8080  # nginx, public: REST, widget, readiness
+    actions_port: int = 8055  # nginx, loopback: Rasa's action endpoint
     rasa_ports: List[int] = field(default_factory=lambda: [5005, 5006])
     action_ports: List[int] = field(default_factory=lambda: [5055, 5056])
     database: str = "nhsmail"
-    pg_host: str = services.HOST     # the machine's PostgreSQL unless told otherwise
+    pg_host: str = services.HOST  # the machine's PostgreSQL unless told otherwise
     pg_port: int = services.PORTS["postgresql"]
     pg_user: str = "postgres"
     pg_password: str = ""
@@ -45,8 +46,8 @@ class Settings:
     rabbitmq_password: str = "guest"
     queue: str = "nhsmail_events"
     exchange: str = "nhsmail_exchange"
-    lock_lifetime: int = 20          # seconds a dead server's ticket blocks a conversation
-    retry_seconds: float = 5         # database downtime a turn waits out before 503
+    lock_lifetime: int = 20  # seconds a dead server's ticket blocks a conversation
+    retry_seconds: float = 5  # database downtime a turn waits out before 503
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     cors: List[str] = field(default_factory=list)
     extra_env: Dict[str, str] = field(default_factory=dict)
@@ -63,19 +64,29 @@ class Cluster:
         s = self.settings
         return dict(
             os.environ,
-            RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-            SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning",
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="3",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            PYTHONWARNINGS="ignore::DeprecationWarning",
             ACTION_SERVER_TOKEN=s.token,
             ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}/webhook",
-            PGHOST=s.pg_host, PGPORT=str(s.pg_port),
-            PGDATABASE=s.database, PGUSER=s.pg_user, PGPASSWORD=s.pg_password,
+            PGHOST=s.pg_host,
+            PGPORT=str(s.pg_port),
+            PGDATABASE=s.database,
+            PGUSER=s.pg_user,
+            PGPASSWORD=s.pg_password,
             TRACKER_RETRY_SECONDS=str(s.retry_seconds),
-            REDIS_HOST=services.HOST, REDIS_PORT=str(services.PORTS["redis"]),
-            REDIS_DB=str(s.redis_db), REDIS_KEY_PREFIX=s.redis_prefix,
+            REDIS_HOST=services.HOST,
+            REDIS_PORT=str(services.PORTS["redis"]),
+            REDIS_DB=str(s.redis_db),
+            REDIS_KEY_PREFIX=s.redis_prefix,
             TICKET_LOCK_LIFETIME=str(s.lock_lifetime),
-            RABBITMQ_HOST=services.HOST, RABBITMQ_PORT=str(services.PORTS["rabbitmq"]),
-            RABBITMQ_USER=s.rabbitmq_user, RABBITMQ_PASSWORD=s.rabbitmq_password,
-            RABBITMQ_QUEUE=s.queue, RABBITMQ_EXCHANGE=s.exchange,
+            RABBITMQ_HOST=services.HOST,
+            RABBITMQ_PORT=str(services.PORTS["rabbitmq"]),
+            RABBITMQ_USER=s.rabbitmq_user,
+            RABBITMQ_PASSWORD=s.rabbitmq_password,
+            RABBITMQ_QUEUE=s.queue,
+            RABBITMQ_EXCHANGE=s.exchange,
             # Behind nginx: the client's address comes from X-Forwarded-For.
             SANIC_PROXIES_COUNT="1",
             **s.extra_env,
@@ -83,13 +94,29 @@ class Cluster:
 
     def commands(self) -> Dict[str, List[str]]:
         s = self.settings
-        found = {f"actions{i}": [str(BIN / "python"), "-m", "actions.server", "--port", str(p)]
-                 for i, p in enumerate(s.action_ports)}
+        found = {
+            f"actions{i}": [str(BIN / "python"), "-m", "actions.server", "--port", str(p)]
+            for i, p in enumerate(s.action_ports)
+        }
         cors = ["--cors", *s.cors] if s.cors else []
         for i, p in enumerate(s.rasa_ports):
-            found[f"rasa{i}"] = [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(MODEL), "-i", "127.0.0.1",
-                                 "--port", str(p), "--credentials", "credentials.yml",
-                                 "--endpoints", str(ENDPOINTS), *cors]
+            found[f"rasa{i}"] = [
+                str(BIN / "python"),
+                "-m",
+                "rasa_server",
+                "run",
+                "-m",
+                str(MODEL),
+                "-i",
+                "127.0.0.1",
+                "--port",
+                str(p),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(ENDPOINTS),
+                *cors,
+            ]
         found["nginx"] = nginx.command(s.directory)
         return found
 
@@ -112,18 +139,29 @@ class Cluster:
             names.insert(0, "postgresql")  # a server elsewhere is its owner's to start
         for name in names:
             services.ensure_running(name)
-        services.create_database(s.database, s.pg_user, s.pg_password, host=s.pg_host,
-                                 port=s.pg_port)
-        nginx.write_config(s.directory, port=s.port, rasa_ports=s.rasa_ports,
-                           actions_port=s.actions_port, action_ports=s.action_ports)
+        services.create_database(
+            s.database, s.pg_user, s.pg_password, host=s.pg_host, port=s.pg_port
+        )
+        nginx.write_config(
+            s.directory,
+            port=s.port,
+            rasa_ports=s.rasa_ports,
+            actions_port=s.actions_port,
+            action_ports=s.action_ports,
+        )
 
     def start(self, names: Optional[List[str]] = None) -> None:
         commands = self.commands()
         for name in names or list(commands):
             with open(self.log(name), "a") as log:
                 self.processes[name] = subprocess.Popen(
-                    commands[name], cwd=ROOT, env=self.env(), stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True)
+                    commands[name],
+                    cwd=ROOT,
+                    env=self.env(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
 
     def wait_ready(self, names: Optional[List[str]] = None, seconds: float = 240) -> None:
         """Waits until each named process answers (Rasa: its readiness report)."""
@@ -133,16 +171,20 @@ class Cluster:
             while True:
                 process = self.processes[name]
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited ({process.returncode}):\n"
-                                       f"{self.log(name).read_text()[-3000:]}")
+                    raise RuntimeError(
+                        f"{name} exited ({process.returncode}):\n"
+                        f"{self.log(name).read_text()[-3000:]}"
+                    )
                 try:
                     if url is None or requests.get(url, timeout=3).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} not ready after {seconds:.0f}s:\n"
-                                       f"{self.log(name).read_text()[-3000:]}")
+                    raise RuntimeError(
+                        f"{name} not ready after {seconds:.0f}s:\n"
+                        f"{self.log(name).read_text()[-3000:]}"
+                    )
                 time.sleep(0.5)
 
     def _ready_url(self, name: str) -> Optional[str]:
@@ -194,8 +236,11 @@ def settings_from_env() -> Settings:
         rabbitmq_user=env.rabbitmq_user,
         rabbitmq_password=env.rabbitmq_password.get_secret_value(),
         lock_lifetime=env.ticket_lock_lifetime,
-        token=(env.action_server_token.get_secret_value() if env.action_server_token
-               else secrets.token_urlsafe(32)),
+        token=(
+            env.action_server_token.get_secret_value()
+            if env.action_server_token
+            else secrets.token_urlsafe(32)
+        ),
         cors=env.cors_origins,
     )
 
@@ -206,11 +251,21 @@ def _interrupt(*_: object) -> None:
 
 def main() -> None:
     settings = settings_from_env()
-    busy = [p for p in [settings.port, settings.actions_port, *settings.rasa_ports,
-                        *settings.action_ports] if services.port_open(p)]
+    busy = [
+        p
+        for p in [
+            settings.port,
+            settings.actions_port,
+            *settings.rasa_ports,
+            *settings.action_ports,
+        ]
+        if services.port_open(p)
+    ]
     if busy:
-        sys.exit(f"Ports already in use: {busy} (is the cluster or `make run` running?). "
-                 "Choose others: make run-cluster CLUSTER_PORT=8090 RASA_PORT=5105 ACTIONS_PORT=5155")
+        sys.exit(
+            f"Ports already in use: {busy} (is the cluster or `make run` running?). "
+            "Choose others: make run-cluster CLUSTER_PORT=8090 RASA_PORT=5105 ACTIONS_PORT=5155"
+        )
     cluster = Cluster(settings)
     try:
         cluster.prepare()
@@ -221,26 +276,38 @@ def main() -> None:
     status = 0
     try:
         cluster.start()
-        print(f"Starting {len(settings.rasa_ports)} Rasa servers, {len(settings.action_ports)} "
-              f"action servers and nginx (logs in {settings.directory}) ...", flush=True)
+        print(
+            f"Starting {len(settings.rasa_ports)} Rasa servers, {len(settings.action_ports)} "
+            f"action servers and nginx (logs in {settings.directory}) ...",
+            flush=True,
+        )
         cluster.wait_ready()
-        print(f"""
+        action_ports = ", ".join(str(p) for p in settings.action_ports)
+        print(
+            f"""
   The cluster is up: http://127.0.0.1:{settings.port}  (nginx)
   - readiness:  curl -s http://127.0.0.1:{settings.port}/webhooks/ready/
   - talk:       curl -s http://127.0.0.1:{settings.port}/webhooks/rest/webhook \\
                   -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hello"}}'
-  - Rasa servers:   {', '.join(str(p) for p in settings.rasa_ports)} (loopback)
-  - action servers: {', '.join(str(p) for p in settings.action_ports)} behind nginx :{settings.actions_port}
-  - PostgreSQL database '{settings.database}', Redis db {settings.redis_db}, RabbitMQ queue '{settings.queue}'
+  - Rasa servers:   {", ".join(str(p) for p in settings.rasa_ports)} (loopback)
+  - action servers: {action_ports} behind nginx :{settings.actions_port}
+  - PostgreSQL database '{settings.database}', Redis db {settings.redis_db}, \
+RabbitMQ queue '{settings.queue}'
 
   Ctrl-C stops them all.
-""", flush=True)
+""",
+            flush=True,
+        )
+        reported: Set[str] = set()
         while True:
             for name, process in cluster.processes.items():
-                if process.poll() is not None and not getattr(process, "reported", False):
-                    process.reported = True
-                    print(f"{name} exited ({process.returncode}); see {cluster.log(name)}",
-                          file=sys.stderr, flush=True)
+                if process.poll() is not None and name not in reported:
+                    reported.add(name)
+                    print(
+                        f"{name} exited ({process.returncode}); see {cluster.log(name)}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             time.sleep(1)
     except KeyboardInterrupt:
         pass

@@ -14,6 +14,7 @@ A chat message already sent to a server that dies is not resent by nginx (POST
 is not idempotent: it could be answered twice); the client retries instead.
 Custom actions here only compute replies, so their calls are retried.
 """
+
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -104,12 +105,24 @@ def _servers(ports: Iterable[int]) -> str:
     return "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
 
 
-def render(directory: Path, port: int, rasa_ports: Iterable[int], actions_port: int,
-           action_ports: Iterable[int], listen: str = "127.0.0.1") -> str:
+def render(
+    directory: Path,
+    port: int,
+    rasa_ports: Iterable[int],
+    actions_port: int,
+    action_ports: Iterable[int],
+    listen: str = "127.0.0.1",
+) -> str:
     rasa_ports = list(rasa_ports)
-    return TEMPLATE.format(dir=directory, listen=listen, port=port, actions_port=actions_port,
-                           upstream=UPSTREAM,
-                           rasa_servers=_servers(rasa_ports), action_servers=_servers(action_ports))
+    return TEMPLATE.format(
+        dir=directory,
+        listen=listen,
+        port=port,
+        actions_port=actions_port,
+        upstream=UPSTREAM,
+        rasa_servers=_servers(rasa_ports),
+        action_servers=_servers(action_ports),
+    )
 
 
 def write_config(directory: Path, **settings) -> Path:
@@ -120,14 +133,25 @@ def write_config(directory: Path, **settings) -> Path:
 
 
 def binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if not found:
-        raise FileNotFoundError("nginx is not installed: run `make nginx` "
-                                "(apt-get install -y --no-install-recommends nginx)")
+        raise FileNotFoundError(
+            "nginx is not installed: run `make nginx` "
+            "(apt-get install -y --no-install-recommends nginx)"
+        )
     return found
 
 
 def command(directory: Path) -> list:
     """nginx in the foreground, with this directory as its prefix and config."""
-    return [binary(), "-p", str(directory), "-c", str(directory / "nginx.conf"),
-            "-g", "daemon off;"]
+    return [
+        binary(),
+        "-p",
+        str(directory),
+        "-c",
+        str(directory / "nginx.conf"),
+        "-g",
+        "daemon off;",
+    ]

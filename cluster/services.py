@@ -4,6 +4,7 @@ The start commands are this machine's own (Debian packages run without
 systemd). Every wait is bounded; a service that cannot start raises
 ServiceUnavailable with the reason.
 """
+
 import os
 import socket
 import subprocess
@@ -32,9 +33,26 @@ def start_commands(name: str) -> List[List[str]]:
     if name == "postgresql":
         return [["pg_ctlcluster", "--skip-systemctl-redirect", postgres_version(), "main", "start"]]
     if name == "redis":
-        return [["redis-server", "--daemonize", "yes", "--bind", HOST, "-::1", "--port", "6379",
-                 "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-                 "--logfile", "/var/log/redis/redis-server.log"]]
+        return [
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                HOST,
+                "-::1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                "/var/lib/redis",
+                "--logfile",
+                "/var/log/redis/redis-server.log",
+            ]
+        ]
     if name == "rabbitmq":
         return [["rabbitmq-server", "-detached"]]
     raise ValueError(name)
@@ -65,13 +83,16 @@ def ensure_running(name: str, seconds: float = 60) -> bool:
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=seconds)
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise ServiceUnavailable(f"{name}: cannot run {command[0]}: {error}")
+            raise ServiceUnavailable(f"{name}: cannot run {command[0]}: {error}") from error
         if result.returncode != 0:
-            raise ServiceUnavailable(f"{name}: {' '.join(command)} failed: "
-                                     f"{(result.stderr or result.stdout).strip()[-300:]}")
+            raise ServiceUnavailable(
+                f"{name}: {' '.join(command)} failed: "
+                f"{(result.stderr or result.stdout).strip()[-300:]}"
+            )
     if not wait_for_port(port, seconds):
-        raise ServiceUnavailable(f"{name}: started, but nothing listens on {HOST}:{port} "
-                                 f"after {seconds:.0f}s")
+        raise ServiceUnavailable(
+            f"{name}: started, but nothing listens on {HOST}:{port} after {seconds:.0f}s"
+        )
     if name == "rabbitmq":  # the port opens a little before it accepts logins
         time.sleep(3)
     return True
@@ -83,10 +104,14 @@ def _admin_connection(host: str, port: int):
 
     settings = get_settings()
     password = settings.pgadmin_password
-    connection = psycopg2.connect(host=host, port=port, dbname="postgres",
-                                  user=settings.pgadmin,
-                                  password=password.get_secret_value() if password else None,
-                                  connect_timeout=5)
+    connection = psycopg2.connect(
+        host=host,
+        port=port,
+        dbname="postgres",
+        user=settings.pgadmin,
+        password=password.get_secret_value() if password else None,
+        connect_timeout=5,
+    )
     connection.autocommit = True
     return connection
 
@@ -97,8 +122,13 @@ def _safe(name: str) -> str:
     return name
 
 
-def create_database(name: str, user: str = "postgres", password: str = "",
-                    host: str = HOST, port: int = PORTS["postgresql"]) -> None:
+def create_database(
+    name: str,
+    user: str = "postgres",
+    password: str = "",
+    host: str = HOST,
+    port: int = PORTS["postgresql"],
+) -> None:
     """Creates ``user`` (with ``password``) and database ``name`` on the server
     at ``host:port`` if missing; Rasa creates the table itself."""
     connection = _admin_connection(host, port)
@@ -106,7 +136,9 @@ def create_database(name: str, user: str = "postgres", password: str = "",
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE ROLE "{_safe(user)}" LOGIN PASSWORD %s', (password or None,))
+                cursor.execute(
+                    f'CREATE ROLE "{_safe(user)}" LOGIN PASSWORD %s', (password or None,)
+                )
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cursor.fetchone() is None:
                 cursor.execute(f'CREATE DATABASE "{_safe(name)}" OWNER "{_safe(user)}"')

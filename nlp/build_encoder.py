@@ -26,6 +26,7 @@ close to fp32 (see smoothing_scales and FP32_MATMULS): per-channel smoothing
 of the LayerNorm outputs that feed the MatMuls, and the first three FFN output
 MatMuls left in fp32.
 """
+
 import argparse
 import json
 import logging
@@ -149,7 +150,9 @@ class _Graph:
         """x / scale per channel, or x itself without a scale."""
         if scale is None:
             return x
-        return self.op("Mul", [x, self.const(f"{hint}.inv_scale", (1.0 / scale).astype(np.float32))], hint)
+        return self.op(
+            "Mul", [x, self.const(f"{hint}.inv_scale", (1.0 / scale).astype(np.float32))], hint
+        )
 
     def layer_norm(self, x: str, prefix: str) -> str:
         return self.op(
@@ -187,29 +190,58 @@ def build_graph(
     ]
 
     # Embeddings: word + position (0..seq-1) + token type, then LayerNorm.
-    words = g.op("Gather", [g.weight("embeddings.word_embeddings.weight"), "input_ids"], "embeddings.words", axis=0)
+    words = g.op(
+        "Gather",
+        [g.weight("embeddings.word_embeddings.weight"), "input_ids"],
+        "embeddings.words",
+        axis=0,
+    )
     types = g.op(
-        "Gather", [g.weight("embeddings.token_type_embeddings.weight"), "token_type_ids"], "embeddings.types", axis=0
+        "Gather",
+        [g.weight("embeddings.token_type_embeddings.weight"), "token_type_ids"],
+        "embeddings.types",
+        axis=0,
     )
     shape = g.op("Shape", ["input_ids"], "embeddings.shape")
-    seq_len = g.op("Gather", [shape, g.const("one", np.array(1, dtype=np.int64))], "embeddings.seq_len", axis=0)
+    seq_len = g.op(
+        "Gather", [shape, g.const("one", np.array(1, dtype=np.int64))], "embeddings.seq_len", axis=0
+    )
     positions = g.op(
         "Range",
-        [g.const("zero", np.array(0, dtype=np.int64)), seq_len, g.const("one", np.array(1, dtype=np.int64))],
+        [
+            g.const("zero", np.array(0, dtype=np.int64)),
+            seq_len,
+            g.const("one", np.array(1, dtype=np.int64)),
+        ],
         "embeddings.position_ids",
     )
     position_vectors = g.op(
-        "Gather", [g.weight("embeddings.position_embeddings.weight"), positions], "embeddings.positions", axis=0
+        "Gather",
+        [g.weight("embeddings.position_embeddings.weight"), positions],
+        "embeddings.positions",
+        axis=0,
     )
-    summed = g.op("Add", [g.op("Add", [words, types], "embeddings.word_type"), position_vectors], "embeddings.sum")
+    summed = g.op(
+        "Add",
+        [g.op("Add", [words, types], "embeddings.word_type"), position_vectors],
+        "embeddings.sum",
+    )
     hidden = g.layer_norm(summed, "embeddings.LayerNorm")
 
     # Padding mask: [batch, seq] of 1/0 -> [batch, 1, 1, seq] of 0 / MASK_VALUE,
     # added to every head's scores.
-    mask = g.op("Unsqueeze", ["attention_mask", g.const("axes_1_2", np.array([1, 2], dtype=np.int64))], "mask.4d")
+    mask = g.op(
+        "Unsqueeze",
+        ["attention_mask", g.const("axes_1_2", np.array([1, 2], dtype=np.int64))],
+        "mask.4d",
+    )
     mask = g.op("Cast", [mask], "mask.float", to=TensorProto.FLOAT)
     mask = g.op("Sub", [g.const("one_f", np.array(1.0, dtype=np.float32)), mask], "mask.inverted")
-    mask = g.op("Mul", [mask, g.const("mask_value", np.array(MASK_VALUE, dtype=np.float32))], "mask.additive")
+    mask = g.op(
+        "Mul",
+        [mask, g.const("mask_value", np.array(MASK_VALUE, dtype=np.float32))],
+        "mask.additive",
+    )
 
     split_heads = g.const("split_heads", np.array([0, 0, HEADS, HEAD_SIZE], dtype=np.int64))
     merge_heads = g.const("merge_heads", np.array([0, 0, HIDDEN], dtype=np.int64))
@@ -226,11 +258,17 @@ def build_graph(
         x_qkv = g.smooth(hidden, s_qkv, f"{att}.qkv_smoothed")
         probed.append(x_qkv)
         # [batch, seq, 384] -> [batch, 12, seq, 32]; keys as [batch, 12, 32, seq].
-        q = g.op("Reshape", [g.linear(x_qkv, f"{att}.query", rows=s_qkv), split_heads], f"{att}.q_heads")
+        q = g.op(
+            "Reshape", [g.linear(x_qkv, f"{att}.query", rows=s_qkv), split_heads], f"{att}.q_heads"
+        )
         q = g.op("Transpose", [q], f"{att}.q_t", perm=[0, 2, 1, 3])
-        k = g.op("Reshape", [g.linear(x_qkv, f"{att}.key", rows=s_qkv), split_heads], f"{att}.k_heads")
+        k = g.op(
+            "Reshape", [g.linear(x_qkv, f"{att}.key", rows=s_qkv), split_heads], f"{att}.k_heads"
+        )
         k = g.op("Transpose", [k], f"{att}.k_t", perm=[0, 2, 3, 1])
-        v = g.op("Reshape", [g.linear(x_qkv, f"{att}.value", rows=s_qkv), split_heads], f"{att}.v_heads")
+        v = g.op(
+            "Reshape", [g.linear(x_qkv, f"{att}.value", rows=s_qkv), split_heads], f"{att}.v_heads"
+        )
         v = g.op("Transpose", [v], f"{att}.v_t", perm=[0, 2, 1, 3])
         scores = g.op("MatMul", [q, k], f"{att}.scores")
         scores = g.op("Div", [scores, scale], f"{att}.scaled")
@@ -255,16 +293,26 @@ def build_graph(
         out = g.op("Add", [out, hidden], f"{p}.output.residual")
         hidden = g.layer_norm(out, f"{p}.output.LayerNorm")
 
-    g.nodes.append(helper.make_node("Identity", [hidden], ["token_embeddings"], name="token_embeddings"))
-    outputs = [helper.make_tensor_value_info("token_embeddings", TensorProto.FLOAT, ["batch", "seq", HIDDEN])]
+    g.nodes.append(
+        helper.make_node("Identity", [hidden], ["token_embeddings"], name="token_embeddings")
+    )
+    outputs = [
+        helper.make_tensor_value_info(
+            "token_embeddings", TensorProto.FLOAT, ["batch", "seq", HIDDEN]
+        )
+    ]
     if probes:
         outputs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in probed]
-    graph = helper.make_graph(g.nodes, "all-MiniLM-L6-v2", inputs, outputs, initializer=g.initializers)
+    graph = helper.make_graph(
+        g.nodes, "all-MiniLM-L6-v2", inputs, outputs, initializer=g.initializers
+    )
     model = helper.make_model(
         graph,
         opset_imports=[helper.make_opsetid("", OPSET)],
         producer_name="nlp.build_encoder",
-        doc_string="sentence-transformers/all-MiniLM-L6-v2 encoder: token embeddings before pooling",
+        doc_string=(
+            "sentence-transformers/all-MiniLM-L6-v2 encoder: token embeddings before pooling"
+        ),
     )
     # ONNX Runtime 1.23 reads IR version 10 and below; onnx 1.17 would write 10.
     model.ir_version = min(model.ir_version, 10)
@@ -289,7 +337,8 @@ CALIBRATION_SENTENCES = [
     "Please send the invoice to the accounts team by Friday.",
     "Is there parking near the library, and how much does it cost per hour?",
     "we've had no hot water since Tuesday; the boiler shows error E119",
-    "Could you explain the difference between a savings account and a current account in simple terms?",
+    "Could you explain the difference between a savings account and a current account "
+    "in simple terms?",
     "lol ok",
     "Where can I find last year's report — the PDF link is broken?",
 ]
@@ -321,33 +370,48 @@ def smoothing_scales(weights: Dict[str, np.ndarray], tokenizer_path: Path) -> Di
     from tokenizers import Tokenizer
 
     probe_model = build_graph(weights, probes=True)
-    session = ort.InferenceSession(probe_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        probe_model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
     tokenizer.no_padding()
     maxima: List[Optional[np.ndarray]] = [None] * (len(session.get_outputs()) - 1)
     for text in CALIBRATION_SENTENCES:
         ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
         for k, value in enumerate(session.run(None, feeds)[1:]):
             channel_max = np.abs(value).reshape(-1, value.shape[-1]).max(axis=0)
-            maxima[k] = channel_max if maxima[k] is None else np.maximum(maxima[k], channel_max)
+            previous = maxima[k]
+            maxima[k] = channel_max if previous is None else np.maximum(previous, channel_max)
 
     scales: Dict[str, np.ndarray] = {}
     for i in range(LAYERS):
         p = f"encoder.layer.{i}"
         # Probe order per layer (build_graph): query/key/value input, FFN input.
         matrices = {
-            f"{p}.attention.self.qkv": (maxima[2 * i], [f"{p}.attention.self.{n}.weight" for n in ("query", "key", "value")]),
+            f"{p}.attention.self.qkv": (
+                maxima[2 * i],
+                [f"{p}.attention.self.{n}.weight" for n in ("query", "key", "value")],
+            ),
             f"{p}.intermediate.dense": (maxima[2 * i + 1], [f"{p}.intermediate.dense.weight"]),
         }
         for key, (x_max, weight_keys) in matrices.items():
+            assert x_max is not None  # every probe has seen the calibration texts
             # torch layout [out, in]: an input channel's weights are a column.
             w_max = np.max([np.abs(weights[w]).max(axis=0) for w in weight_keys], axis=0)
-            scales[key] = np.maximum(x_max, 1e-5) ** SMOOTHING_ALPHA / np.maximum(w_max, 1e-5) ** (1 - SMOOTHING_ALPHA)
+            scales[key] = np.maximum(x_max, 1e-5) ** SMOOTHING_ALPHA / np.maximum(w_max, 1e-5) ** (
+                1 - SMOOTHING_ALPHA
+            )
     return scales
 
 
-def quantize(weights: Dict[str, np.ndarray], reference, tokenizer_path: Path, int8_path: Path) -> None:
+def quantize(
+    weights: Dict[str, np.ndarray], reference, tokenizer_path: Path, int8_path: Path
+) -> None:
     """Dynamic int8 of the smoothed graph: MatMul weights (but FP32_MATMULS)
     and the embedding Gathers as int8, per channel; activations quantised per
     run, at run time. `reference` is the plain fp32 graph, which the smoothed
@@ -386,11 +450,16 @@ def _check_same_function(reference, candidate, tokenizer_path: Path) -> None:
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
     tokenizer.no_padding()
     sessions = [
-        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]) for m in (reference, candidate)
+        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+        for m in (reference, candidate)
     ]
     for text in CALIBRATION_SENTENCES[:4]:
         ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
         expected, got = (session.run(None, feeds)[0] for session in sessions)
         gap = float(np.abs(got - expected).max())
         if gap > 1e-3:
@@ -405,7 +474,11 @@ def build(out_dir: Path) -> Dict[str, Path]:
     weights = load_weights(source)
     model = build_graph(weights)
     onnx.checker.check_model(model)
-    paths = {"fp32": out_dir / FP32_NAME, "int8": out_dir / INT8_NAME, "tokenizer": out_dir / TOKENIZER_NAME}
+    paths = {
+        "fp32": out_dir / FP32_NAME,
+        "int8": out_dir / INT8_NAME,
+        "tokenizer": out_dir / TOKENIZER_NAME,
+    }
     # Written under temporary names and renamed at the end, model.onnx last, so
     # a half-built folder never looks complete to nlp/encoder.py or the test.
     for path in paths.values():

@@ -7,11 +7,14 @@ tables from spacy-lookups-data, and an EntityRuler (nlp/patterns.py).
 
 Usage: python -m nlp.build_model build/en_nhsmail
 """
+
 import sys
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 from nlp.patterns import build_patterns
 
@@ -21,7 +24,7 @@ MODEL_NAME = "en_nhsmail"
 def build() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     nlp.initialize()  # loads the lemma lookup tables from spacy-lookups-data
     ruler.add_patterns(build_patterns())
     nlp.meta["name"] = MODEL_NAME.split("_", 1)[1]

@@ -23,6 +23,7 @@ any.
 
 Nothing is downloaded: model_dir must hold the built files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple, Type
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -118,7 +118,9 @@ def load_runtime(onnx_path: Path, tokenizer_path: Path, intra_op_threads: int) -
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                str(onnx_path), options, providers=["CPUExecutionProvider"]
+            )
 
             tokenizer = HFTokenizer.from_file(str(tokenizer_path))
             # tokenizer.json pads every text to 128; padding is done per batch
@@ -194,7 +196,9 @@ class MiniLMEncoder:
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        (hidden,) = self.session.run(None, {k: v for k, v in feeds.items() if k in self._input_names})
+        (hidden,) = self.session.run(
+            None, {k: v for k, v in feeds.items() if k in self._input_names}
+        )
 
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
@@ -225,9 +229,7 @@ def token_features(encoded: Encoded, tokens: Sequence[Token]) -> np.ndarray:
     return (overlap @ encoded.pieces) / np.maximum(counts, 1.0)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """all-MiniLM-L6-v2 sequence and sentence features for TEXT, on ONNX Runtime."""
 

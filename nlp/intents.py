@@ -7,6 +7,7 @@ checks both, and that the rules route each group where the code expects it.
 Plain Python with no Rasa import: the action server (actions/) and the NLU
 components (nlp/) both use it.
 """
+
 import argparse
 import re
 import sys
@@ -53,63 +54,76 @@ RESET_PASSWORD = _intent(
     "reset_password",
     "to get into their own NHSmail account again: forgotten, expired or wrong password, "
     "account locked, too many attempts, sign-in errors, self-service reset",
-    '"forgot my password", "locked out of nhsmail"')
+    '"forgot my password", "locked out of nhsmail"',
+)
 ADD_USER = _intent(
     "add_user",
     "an NHSmail account for a new member of staff (a new starter, joiner, agency or bank "
     "worker joining)",
-    '"we have a new carer starting"')
+    '"we have a new carer starting"',
+)
 REMOVE_LEAVER = _intent(
     "remove_leaver",
     "to take a leaver's NHSmail account or shared-mailbox access away",
-    '"a nurse left last week"')
+    '"a nurse left last week"',
+)
 REINSTATE_ACCOUNT = _intent(
     "reinstate_account",
     "an account that was deleted, disabled or removed back; or they cannot get in because "
     "the account no longer exists; including when every account linked to the care home's "
     "shared mailbox is gone (the manager's route)",
-    '"my account has been deleted", "all our logins are gone and the new manager can\'t get in"')
+    '"my account has been deleted", "all our logins are gone and the new manager can\'t get in"',
+)
 INACTIVE_ACCOUNT = _intent(
     "inactive_account",
     "to know how to keep an account active, how long before an unused account is marked "
     "inactive or deleted",
-    '"how long before my account gets deleted if I don\'t use it"')
+    '"how long before my account gets deleted if I don\'t use it"',
+)
 SHARED_MAILBOX = _intent(
     "shared_mailbox",
     "how the care home's shared (generic) mailbox works: its address, owners, adding or "
     "removing members",
-    '"how do I give someone access to the shared inbox"')
+    '"how do I give someone access to the shared inbox"',
+)
 OUTLOOK_SETUP = _intent(
     "outlook_setup",
     "NHSmail in Outlook, on a phone or a tablet's mail app, or on a new device",
-    '"how do I get my nhs email on my iphone"')
+    '"how do I get my nhs email on my iphone"',
+)
 HELPDESK_CONTACT = _intent(
     "helpdesk_contact",
     "who to contact and how: the helpdesk's phone number, email address, opening hours; "
     'includes follow-ups such as "what was the number again", "and their email?", '
     '"are they open at night"',
-    '"what\'s the helpdesk number"')
+    '"what\'s the helpdesk number"',
+)
 PREPARE_CALL = _intent(
     "prepare_call",
     "what they will be asked or need to have ready when they call the helpdesk; how the "
     "helpdesk checks who they are; security questions and the account secret",
-    '"what do they need from me on the phone"')
+    '"what do they need from me on the phone"',
+)
 GUIDES_FAQ = _intent(
     "guides_faq",
     "written guides, videos, FAQs or training about NHSmail",
-    '"is there a guide I can read"')
+    '"is there a guide I can read"',
+)
 LOCAL_TEAM = _intent(
     "local_team",
     "what the provider's local LHS Project team can and cannot do",
-    '"can the local team reset it for me"')
+    '"can the local team reset it for me"',
+)
 NHSMAIL_PURPOSE = _intent(
     "nhsmail_purpose",
     "what NHSmail is and what it is for, who they can email securely with it",
-    '"why do we need nhsmail"')
+    '"why do we need nhsmail"',
+)
 BOT_CHALLENGE = _intent(
     "bot_challenge",
     "whether they are talking to a person or a bot; to talk to a human",
-    '"am I talking to a real person"')
+    '"am I talking to a real person"',
+)
 
 # --- conversation ------------------------------------------------------------
 
@@ -122,30 +136,34 @@ OUT_OF_SCOPE = _intent(
     "out_of_scope",
     "asks about anything that is not an NHSmail account: another system's password, "
     "log-in, email or account (near misses), or anything else (far)",
-    '"the guest wifi code", "the hoist is broken"')
+    '"the guest wifi code", "the hoist is broken"',
+)
 INFORM_ORG_TYPE = _intent(
     "inform_org_type",
     "only says what kind of organisation they work in, usually after an answer (\"I'm in a "
-    'pharmacy actually", "we\'re a nursing home"), with no new question')
+    'pharmacy actually", "we\'re a nursing home"), with no new question',
+)
 
 # --- compound questions --------------------------------------------------------
 
 RESET_PASSWORD_AND_PREPARE_CALL = _intent(
     compound(RESET_PASSWORD, PREPARE_CALL),
-    "get the password reset or account unlocked, and what they will be asked / need ready")
+    "get the password reset or account unlocked, and what they will be asked / need ready",
+)
 REINSTATE_ACCOUNT_AND_SHARED_MAILBOX = _intent(
     compound(REINSTATE_ACCOUNT, SHARED_MAILBOX),
     "an account was deleted or nobody can get in, and the shared mailbox (its access, what "
-    "happens to it)")
+    "happens to it)",
+)
 ADD_USER_AND_REMOVE_LEAVER = _intent(
-    compound(ADD_USER, REMOVE_LEAVER),
-    "a new starter and a leaver, both in the same message")
+    compound(ADD_USER, REMOVE_LEAVER), "a new starter and a leaver, both in the same message"
+)
 
 # --- set by the assistant -------------------------------------------------------
 
 SHARE_PASSWORD = _intent(
-    "share_password",
-    "the message discloses a password, security answer or account secret")
+    "share_password", "the message discloses a password, security answer or account secret"
+)
 
 # Rasa's FallbackClassifier's intent (its DEFAULT_NLU_FALLBACK_INTENT_NAME):
 # the classifier was unsure. Rasa adds it, so it is not in domain.yml.
@@ -158,15 +176,26 @@ INTENTS: Tuple[str, ...] = tuple(MEANINGS)
 # Guidance topics: each answered from the topic of the same name in
 # content/nhsmail.yml (bot_challenge's answer hands over to the helpdesk).
 TOPICS = (
-    RESET_PASSWORD, ADD_USER, REMOVE_LEAVER, REINSTATE_ACCOUNT, INACTIVE_ACCOUNT,
-    SHARED_MAILBOX, OUTLOOK_SETUP, HELPDESK_CONTACT, PREPARE_CALL, GUIDES_FAQ, LOCAL_TEAM,
-    NHSMAIL_PURPOSE, BOT_CHALLENGE,
+    RESET_PASSWORD,
+    ADD_USER,
+    REMOVE_LEAVER,
+    REINSTATE_ACCOUNT,
+    INACTIVE_ACCOUNT,
+    SHARED_MAILBOX,
+    OUTLOOK_SETUP,
+    HELPDESK_CONTACT,
+    PREPARE_CALL,
+    GUIDES_FAQ,
+    LOCAL_TEAM,
+    NHSMAIL_PURPOSE,
+    BOT_CHALLENGE,
 )
 # Topics that start reinstate_form (answer, then ask) instead of a one-shot answer.
 FORM_TOPICS = (REINSTATE_ACCOUNT,)
 # Two topics asked together often enough to get one reply for both.
 COMPOUNDS = (
-    RESET_PASSWORD_AND_PREPARE_CALL, REINSTATE_ACCOUNT_AND_SHARED_MAILBOX,
+    RESET_PASSWORD_AND_PREPARE_CALL,
+    REINSTATE_ACCOUNT_AND_SHARED_MAILBOX,
     ADD_USER_AND_REMOVE_LEAVER,
 )
 # Small talk: answered by a response in domain.yml.
@@ -207,13 +236,16 @@ def table(names: Sequence[str], headings: Sequence[str]) -> str:
     when ``headings`` has a column for it."""
     lines = ["| intent | " + " | ".join(headings) + " |", "|---" * (len(headings) + 1) + "|"]
     for name in names:
-        cells = [f"`{name}`", MEANINGS[name]] + ([EXAMPLES.get(name, "")] if len(headings) > 1 else [])
+        cells = [f"`{name}`", MEANINGS[name]] + (
+            [EXAMPLES.get(name, "")] if len(headings) > 1 else []
+        )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def render_doc(text: str) -> str:
     """``text`` (docs/intents.md) with every generated table written afresh."""
+
     def rewrite(match: "re.Match[str]") -> str:
         headings = [h.strip() for h in match.group(3).split("|")]
         return match.group(1) + table(globals()[match.group(2)], headings)
@@ -222,13 +254,19 @@ def render_doc(text: str) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Rewrite docs/intents.md's tables from nlp/intents.py.")
+    parser = argparse.ArgumentParser(
+        description="Rewrite docs/intents.md's tables from nlp/intents.py."
+    )
     parser.add_argument("--check", action="store_true", help="only say whether they are up to date")
     args = parser.parse_args(argv)
     committed = DOC.read_text(encoding="utf-8")
     fresh = render_doc(committed)
     if args.check:
-        print("up to date" if fresh == committed else f"{DOC.name} is out of date: run python -m nlp.intents")
+        print(
+            "up to date"
+            if fresh == committed
+            else f"{DOC.name} is out of date: run python -m nlp.intents"
+        )
         return 0 if fresh == committed else 1
     DOC.write_text(fresh, encoding="utf-8")
     return 0

@@ -17,6 +17,7 @@ names without a statistical NER model, which cannot be installed.
 The assistant needs none of them: its checklist tells callers to have them
 ready for the helpdesk, it never collects them.
 """
+
 import logging
 import re
 import threading
@@ -41,27 +42,36 @@ _NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 # UK numbers in the forms the EntityRuler's token patterns miss: brackets,
 # dashes, +44 (0), 0044.
 _UK_PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)44\s?(?:\(0\)\s?)?|\(0|0)\d{2,4}\)?(?:[\s-]?\d){6,8}(?!\d)")
+    r"(?<![\w+])(?:(?:\+|00)44\s?(?:\(0\)\s?)?|\(0|0)\d{2,4}\)?(?:[\s-]?\d){6,8}(?!\d)"
+)
 # UK postcodes: outward code, optional space, inward code (a digit and two letters).
 _POSTCODE = re.compile(r"(?<![\w-])(?:[A-Za-z]{1,2}\d[A-Za-z\d]?|GIR)\s?\d[A-Za-z]{2}(?![\w-])")
 # A date that is somebody's date of birth: it follows "dob", "born", "birthday"...
-_DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?[\s./-]+(?:of\s+)?(?:\d{1,2}|[A-Za-z]{3,9})\.?[\s./-]+\d{2,4}|"
-         r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-         r"[A-Za-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
+_DATE = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?[\s./-]+(?:of\s+)?(?:\d{1,2}|[A-Za-z]{3,9})\.?[\s./-]+\d{2,4}|"
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"[A-Za-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+)
 _DATE_OF_BIRTH = re.compile(
     rf"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|born(?:\s+on)?|birthday(?:\s+is)?|birth\s+date|"
     rf"b['’]?day)\b(?:\s*(?:is|was|:|-|=|,|it['’]?s|its|the|actually))*\s*(?P<date>{_DATE})"
-    rf"|(?P<date2>{_DATE})\s*\(?\s*(?:d\.?o\.?b|date\s+of\s+birth)\b", re.IGNORECASE)
+    rf"|(?P<date2>{_DATE})\s*\(?\s*(?:d\.?o\.?b|date\s+of\s+birth)\b",
+    re.IGNORECASE,
+)
 # Names: after a title, or two capitalised words at least one of which is rare
 # in English ("Joyce Patterson"; "Shared Mailbox" stays). No statistical NER is
 # installable here, so a bare first name ("Betty") is not caught.
-_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Nurse|Sister)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
-                     r"\b(?:mr|mrs|ms|miss|dr)\.?\s+(?P<lower>[a-z][a-z'’-]+)(?:'s)?\b")
+_TITLED = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Nurse|Sister)\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"\b(?:mr|mrs|ms|miss|dr)\.?\s+(?P<lower>[a-z][a-z'’-]+)(?:'s)?\b"
+)
 # "I'm Chloe", "ask for Bev", "surname Barker", "this is Dave Hart": a capitalised word
 # right after an introduction is a name.
-_INTRODUCED = re.compile(r"\b(?:[Ii]['’]?m|[Ii]\s+am|[Tt]his\s+is|[Ii]t['’]?s|ask\s+for|[Nn]ame\s+is|"
-                         r"[Nn]ame|[Ss]urname|[Cc]alled|[Dd]aughter|[Ss]on|[Hh]usband|[Ww]ife)\s+"
-                         r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)")
+_INTRODUCED = re.compile(
+    r"\b(?:[Ii]['’]?m|[Ii]\s+am|[Tt]his\s+is|[Ii]t['’]?s|ask\s+for|[Nn]ame\s+is|"
+    r"[Nn]ame|[Ss]urname|[Cc]alled|[Dd]aughter|[Ss]on|[Hh]usband|[Ww]ife)\s+"
+    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
+)
 # A full date with a year of 1965 or before is a resident's date of birth.
 _OLD_DATE = re.compile(rf"(?P<date>{_DATE})")
 _NAME_PAIR = re.compile(r"(?<![\w'’])[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+")
@@ -98,8 +108,9 @@ def _pipeline():
     return build()
 
 
-def personal_data_spans(text: str, after_context: str = "", for_logs: bool = False,
-                        found: Optional[Finding] = None) -> List[Tuple[int, int, str]]:
+def personal_data_spans(
+    text: str, after_context: str = "", for_logs: bool = False, found: Optional[Finding] = None
+) -> List[Tuple[int, int, str]]:
     """(start, end, kind) of every secret, email, phone, NHS number, postcode,
     date of birth and name (after a title, or a pair with a rare word).
 
@@ -132,8 +143,11 @@ def personal_data_spans(text: str, after_context: str = "", for_logs: bool = Fal
             spans.append((*match.span("name"), "PERSON"))
     spans += _name_pairs(text)
     public = _public_numbers()
-    spans = [span for span in spans if span[2] != "UK_PHONE"
-             or re.sub(r"\D", "", text[span[0]:span[1]]) not in public]
+    spans = [
+        span
+        for span in spans
+        if span[2] != "UK_PHONE" or re.sub(r"\D", "", text[span[0] : span[1]]) not in public
+    ]
     # Keep the first of overlapping spans (secrets win: they come first).
     kept: List[Tuple[int, int, str]] = []
     for span in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -159,12 +173,14 @@ def _public_numbers() -> frozenset:
     from actions.content import get_content
 
     facts = get_content().facts
-    return frozenset(re.sub(r"\D", "", value) for name, value in facts.items()
-                     if name.endswith("_phone"))
+    return frozenset(
+        re.sub(r"\D", "", value) for name, value in facts.items() if name.endswith("_phone")
+    )
 
 
-def mask(text: str, after_context: str = "", for_logs: bool = False,
-         found: Optional[Finding] = None) -> str:
+def mask(
+    text: str, after_context: str = "", for_logs: bool = False, found: Optional[Finding] = None
+) -> str:
     """``text`` with personal data and secrets replaced by a short marker."""
     for start, end, kind in reversed(personal_data_spans(text, after_context, for_logs, found)):
         text = text[:start] + MASKS[kind] + text[end:]
@@ -201,8 +217,9 @@ def decide_and_mask(text: str, after_context: str) -> Tuple[Dict[str, Any], str]
     return verdict, mask(text, after_context, found=finding)
 
 
-def follows_password_context(events: Sequence[Mapping[str, Any]],
-                             warning: Optional[str] = None) -> str:
+def follows_password_context(
+    events: Sequence[Mapping[str, Any]], warning: Optional[str] = None
+) -> str:
     """The context the next user message is read in: "password", "security" or "".
 
     From the latest user message: was it about passwords or security
@@ -253,8 +270,11 @@ def mask_user_event(event: Dict[str, Any], after_context: str) -> Dict[str, Any]
     return event
 
 
-def mask_new_events(new: Iterable[Dict[str, Any]], before: Sequence[Mapping[str, Any]],
-                    warning: Optional[str] = None) -> List[Dict[str, Any]]:
+def mask_new_events(
+    new: Iterable[Dict[str, Any]],
+    before: Sequence[Mapping[str, Any]],
+    warning: Optional[str] = None,
+) -> List[Dict[str, Any]]:
     """``new`` event dicts, every user event masked in the context of what
     came ``before`` it (the events already stored, then the new ones)."""
     seen = list(before)

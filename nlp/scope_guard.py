@@ -19,6 +19,7 @@ answer the dialogue turns into the MFA answer.
 It runs after the FallbackClassifier and before SecretGuard, so a password
 typed alongside still gets the warning.
 """
+
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -36,9 +37,7 @@ from nlp.systems import MFA, other_system_named
 MFA_INTENT = HELPDESK_CONTACT
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class OtherSystemGuard(GraphComponent):
     @classmethod
     def create(

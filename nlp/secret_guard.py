@@ -19,6 +19,7 @@ is wrong"), the guard takes the classifier's next choice instead, or
 `nlu_fallback` when that is below `fallback_threshold` (the FallbackClassifier's
 threshold), so nobody is told off for a question.
 """
+
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -36,16 +37,15 @@ from nlp.secrets import contains_secret
 def put_first(message: Message, name: str) -> None:
     """A guard's decision: ``name`` first at 1.0, the classifier's ranking
     (without ``name``) kept behind it for the actions to read."""
-    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-               if entry.get("name") != name]
+    ranking = [
+        entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != name
+    ]
     chosen = {"name": name, "confidence": 1.0}
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SecretGuard(GraphComponent):
     def __init__(self, config: Dict[str, Any]) -> None:
         self.fallback_threshold = float(config.get("fallback_threshold", 0.6))

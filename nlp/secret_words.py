@@ -73,7 +73,8 @@ ANSWER_SKIP = frozenset("a an the my our called named its it's is was".split())
 
 ANSWER_STOP = frozenset(
     """
-    with from thats that's because before after""".split() + """
+    with from thats that's because before after""".split()
+    + """
     and but so or i it if because coz cos cause which that then when they he she we you
     is was are were and, lol x xx please pls can could how what why who do does did
     for on in at to with not question questions answer answers

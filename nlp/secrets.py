@@ -32,6 +32,7 @@ named entity types; neither tells "my password is expired" (a question) from
 "my password is Fluffy22" (a disclosure), nor follows a chat from one message
 to the next.
 """
+
 import gzip
 import json
 import re
@@ -41,8 +42,18 @@ from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from nlp.secret_words import (
-    ANSWER_SKIP, ANSWER_STOP, DOING, FILLER, INNER, LEADING, NOT_A_PHRASE, NOT_A_VALUE,
-    NOT_AN_ANSWER, NUMBER_WORDS, REPLIES, UI_WORDS,
+    ANSWER_SKIP,
+    ANSWER_STOP,
+    DOING,
+    FILLER,
+    INNER,
+    LEADING,
+    NOT_A_PHRASE,
+    NOT_A_VALUE,
+    NOT_AN_ANSWER,
+    NUMBER_WORDS,
+    REPLIES,
+    UI_WORDS,
 )
 
 Span = Tuple[int, int]
@@ -84,39 +95,43 @@ _ALLOWED_MIXED = re.compile(
 # --- spans that are never a secret -------------------------------------------
 
 _PROTECTED = re.compile(
-    "|".join([
-        r"\[[a-z ]+ removed\]",                                   # already masked
-        r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",                          # email
-        r"(?:https?://|www\.)\S+",                                 # URL
-        r"\b[\w-]+(?:\.[\w-]+)*\.(?:nhs\.net|nhs\.uk|co\.uk|org\.uk|gov\.uk|ac\.uk|com|org|"
-        r"net|uk|io|ms|ly|gl|me|co|us|info|app)\b(?:/\S*)?",       # bare domain
-        r"(?:\+44\s?\(?0?\)?\s?|\(?\b0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b",  # UK phone
-        r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",                        # NHS number (any 10 digits)
-        r"\b[Vv](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4}\b|\bV[A-Z0-9]{4}\b",  # ODS code
-        r"(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2})\b)",  # postcode
-        r"\bcare\.[A-Za-z0-9]{5}\b",                               # a shared mailbox's name
-        r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",               # dates, 8-8, 7.30
-        r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\s?(?:-|–|to|till|til)\s?"
-        r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\b",             # shifts, 7am-7pm
-        r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b",  # times
-        r"\b\d+\s?(?:x|times?|tries|attempts|goes|hrs?|hours?|mins?|minutes?|secs?|days?|"
-        r"wks?|weeks?|months?|yrs?|years?|chars?|characters?|digits?|letters?|%|k|gb|mb|"
-        r"st|nd|rd|th|p|am|pm)\b",                                  # counts
-        r"[£$€]\s?\d[\d,.]*",                                      # money
-        r"\b(?:option|press|opt|room|rm|bed|flat|unit|ext|extension|floor|ref|reference|"
-        r"ticket|incident|case|id|version|ver|build|step|page|line|error|err|invoice|po|"
-        r"order|employee|staff|smartcard|card|practice|org|ods|location|request|"
-        r"correlation|tracking|member|payroll|badge|nmc(?:\s+pin)?|username|user\s?name|user\s?id|login\s+name|"
-        r"wifi|wi-fi|network|ssid|router)\b"
-        r"(?:\s+(?:no\.?|number|num|nos?|id|code|ref|message|is|was|:|#))*\s*[#:]?\s*"
-        r"[A-Za-z/-]*\d[\w/-]*",                                  # labelled codes
-        r"\b(?:error|code|ods|org)\s+(?:code\s+)?(?:for\s+\w+(?:\s+\w+)?\s+)?(?:is\s+)?"
-        r"[A-Z0-9-]*\d[A-Z0-9-]*\b",                             # "ODS code for head office is 8KL43"
-        r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b|(?-i:\b[A-Z]{2,4}\d{4,}\b)",  # error and ticket codes
-        r"\b(?:user\s?name|login\s+name|wifi|wi-fi|network(?:\s+name)?|ssid|"
-        r"(?:device|computer|pc|laptop)\s+name|(?:logged|signed)\s+in\s+as)"
-        r"(?:\s+(?:is|was|says|shows|:))*\s*[:=]?\s*\S+",          # names of accounts and devices                       # Microsoft error codes
-    ]),
+    "|".join(
+        [
+            r"\[[a-z ]+ removed\]",  # already masked
+            r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",  # email
+            r"(?:https?://|www\.)\S+",  # URL
+            r"\b[\w-]+(?:\.[\w-]+)*\.(?:nhs\.net|nhs\.uk|co\.uk|org\.uk|gov\.uk|ac\.uk|com|org|"
+            r"net|uk|io|ms|ly|gl|me|co|us|info|app)\b(?:/\S*)?",  # bare domain
+            r"(?:\+44\s?\(?0?\)?\s?|\(?\b0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b",  # UK phone
+            r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",  # NHS number (any 10 digits)
+            r"\b[Vv](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4}\b|\bV[A-Z0-9]{4}\b",  # ODS code
+            r"(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2})\b)",  # noqa: E501  postcode
+            r"\bcare\.[A-Za-z0-9]{5}\b",  # a shared mailbox's name
+            r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",  # dates, 8-8, 7.30
+            r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\s?(?:-|–|to|till|til)\s?"
+            r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\b",  # shifts, 7am-7pm
+            r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b",  # times
+            r"\b\d+\s?(?:x|times?|tries|attempts|goes|hrs?|hours?|mins?|minutes?|secs?|days?|"
+            r"wks?|weeks?|months?|yrs?|years?|chars?|characters?|digits?|letters?|%|k|gb|mb|"
+            r"st|nd|rd|th|p|am|pm)\b",  # counts
+            r"[£$€]\s?\d[\d,.]*",  # money
+            r"\b(?:option|press|opt|room|rm|bed|flat|unit|ext|extension|floor|ref|reference|"
+            r"ticket|incident|case|id|version|ver|build|step|page|line|error|err|invoice|po|"
+            r"order|employee|staff|smartcard|card|practice|org|ods|location|request|"
+            r"correlation|tracking|member|payroll|badge|nmc(?:\s+pin)?|username|user\s?name|user\s?id|"
+            r"login\s+name|"
+            r"wifi|wi-fi|network|ssid|router)\b"
+            r"(?:\s+(?:no\.?|number|num|nos?|id|code|ref|message|is|was|:|#))*\s*[#:]?\s*"
+            r"[A-Za-z/-]*\d[\w/-]*",  # labelled codes
+            r"\b(?:error|code|ods|org)\s+(?:code\s+)?(?:for\s+\w+(?:\s+\w+)?\s+)?(?:is\s+)?"
+            r"[A-Z0-9-]*\d[A-Z0-9-]*\b",  # "ODS code for head office is 8KL43"
+            # error and ticket codes
+            r"\bAADSTS\d+\b|\b0x[0-9a-fA-F]+\b|(?-i:\b[A-Z]{2,4}\d{4,}\b)",
+            r"\b(?:user\s?name|login\s+name|wifi|wi-fi|network(?:\s+name)?|ssid|"
+            r"(?:device|computer|pc|laptop)\s+name|(?:logged|signed)\s+in\s+as)"
+            r"(?:\s+(?:is|was|says|shows|:))*\s*[:=]?\s*\S+",  # names of accounts and devices
+        ]
+    ),
     re.IGNORECASE,
 )
 
@@ -161,8 +176,11 @@ _SECURITY_NOUN = (
     r"(?:pet|school|car|film|book|colour|color|team|town|city)\s+question(?:\s+answer)?|"
     r"(?:mums?|mothers?|dads?|fathers?|grans?|nans?)(?:'?s)?\s+(?:middle\s+)?name)"
 )
-_SECURITY_CONTEXT = re.compile(rf"\b(?:{_SECURITY_NOUN}|security\s+questions?|"
-                               r"account\s+secret|secret|memorable)\b", re.IGNORECASE)
+_SECURITY_CONTEXT = re.compile(
+    rf"\b(?:{_SECURITY_NOUN}|security\s+questions?|"
+    r"account\s+secret|secret|memorable)\b",
+    re.IGNORECASE,
+)
 # "maiden name is X", "first school i went to was X", "first pet: X", "favourite food i put X".
 _SECURITY_TRIGGER = re.compile(
     rf"\b(?P<noun>{_SECURITY_NOUN})(?:\s+(?:answer|one))?['\"’”]?"
@@ -192,12 +210,16 @@ _SECURITY_EXTRA = re.compile(
     r"\banswer\s+(?:is|was|=|:)\s+(?P<value3>[^\s,.]+(?:\s+[A-Z][^\s,.]*)?)",
 )
 # Single letters of the account secret: "first is P, third is N", "i said R, B and T".
-_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?![\w'’])(?:\s*(?:,|and|&|then)\s*(?<![\w'’])[A-Za-z]"
-                      r"(?![\w'’]))+|\b(?:is|=)\s+(?P<one>[A-Z])\b")
-_SPACED_LETTERS = re.compile(r"(?<![\w'’])[A-Za-z](?:\s+[A-Za-z]){2,}(?![\w'’])|"
-                             r"\b(?:letter|character|char)\s+(?:is\s+|was\s+|=\s*|:\s*)?(?P<single>[A-Za-z])\b|"
-                             r"\b(?:letters?|characters?|chars?)\s+(?:are|is|were|was|:)\s+"
-                             r"(?P<run>[A-Za-z]{2,6})\b")
+_LETTERS = re.compile(
+    r"(?<![\w'’])[A-Za-z](?![\w'’])(?:\s*(?:,|and|&|then)\s*(?<![\w'’])[A-Za-z]"
+    r"(?![\w'’]))+|\b(?:is|=)\s+(?P<one>[A-Z])\b"
+)
+_SPACED_LETTERS = re.compile(
+    r"(?<![\w'’])[A-Za-z](?:\s+[A-Za-z]){2,}(?![\w'’])|"
+    r"\b(?:letter|character|char)\s+(?:is\s+|was\s+|=\s*|:\s*)?(?P<single>[A-Za-z])\b|"
+    r"\b(?:letters?|characters?|chars?)\s+(?:are|is|were|was|:)\s+"
+    r"(?P<run>[A-Za-z]{2,6})\b"
+)
 _LETTERS_CONTEXT = re.compile(r"\b(?:secret|letters?|characters?|chars?)\b", re.IGNORECASE)
 
 # A PIN: digits within a few words of "pin", "passcode" or an unlock code.
@@ -211,11 +233,16 @@ _PIN = re.compile(
     re.IGNORECASE,
 )
 _PIN_NOT = re.compile(r"\b(?:in|since|from|year|until|till|by|on|at|of)\s*$", re.IGNORECASE)
-_PIN_WORD = re.compile(r"\b(?:pin|pins|pin\s?code|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|keypad)\s+code|"
-                       r"code\s+to\s+(?:unlock|open|get\s+in)|(?:phone|tablet|laptop|screen)\s+unlock|"
-                       r"code\s+for\s+the\s+(?:phone|tablet|laptop|ipad))\b", re.IGNORECASE)
-_DIGITS = re.compile(r"(?<![\w/.:£$-])(?P<value>\d{4,8}|\d(?:\s\d){3,7}|\d{2,3}(?:\s\d{2,3}){1,3})"
-                     r"(?![\w/:%-]|\.\d)")
+_PIN_WORD = re.compile(
+    r"\b(?:pin|pins|pin\s?code|pass\s?code?|pass\s?cod|(?:unlock|lock|door|access|keypad)\s+code|"
+    r"code\s+to\s+(?:unlock|open|get\s+in)|(?:phone|tablet|laptop|screen)\s+unlock|"
+    r"code\s+for\s+the\s+(?:phone|tablet|laptop|ipad))\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(
+    r"(?<![\w/.:£$-])(?P<value>\d{4,8}|\d(?:\s\d){3,7}|\d{2,3}(?:\s\d{2,3}){1,3})"
+    r"(?![\w/:%-]|\.\d)"
+)
 # Setting or typing a value: "set it to X", "i went with X", "i put X", "chose X".
 _SET_VALUE = re.compile(
     r"\b(?:set(?:\s+(?:it|mine|my\s+\w+(?:\s+\w+)?))?\s+(?:to|as)|changed\s+(?:it\s+)?to|"
@@ -255,8 +282,10 @@ def is_password_context(text: str) -> bool:
 
 # Codes, not passwords: upper-case letters with digits and dashes ("INC0012345",
 # "CAS-48213-X9Q2"), or hexadecimal ids ("3f2a9c1e-88b4-...", "a1b2c3d4").
-_CODE = re.compile(r"[A-Z]{2,4}\d{4,}|(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
-                   r"(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]+)*")
+_CODE = re.compile(
+    r"[A-Z]{2,4}\d{4,}|(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9]+(?:[-_][A-Z0-9]+)*|[A-Z]+(?:_[A-Z]+)+|"
+    r"(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]+)*"
+)
 _TOKEN_EDGE = set("\"'“‘`«([<")
 
 
@@ -265,8 +294,9 @@ def _at_token_edges(text: str, start: int, end: int) -> bool:
     postcode.)"""
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return ((before.isspace() or before in _TOKEN_EDGE)
-            and (after.isspace() or after in "\"'”’`»)]>.,;:!?"))
+    return (before.isspace() or before in _TOKEN_EDGE) and (
+        after.isspace() or after in "\"'”’`»)]>.,;:!?"
+    )
 
 
 def _protected(text: str, codes: bool = True) -> List[Span]:
@@ -301,9 +331,14 @@ def _bare(word: str) -> str:
 
 def _kinds(word: str) -> int:
     """How many kinds of character: lower, upper, digit, symbol."""
-    return sum((any(c.islower() for c in word), any(c.isupper() for c in word),
-                any(c.isdigit() for c in word),
-                any(not c.isalnum() for c in word)))
+    return sum(
+        (
+            any(c.islower() for c in word),
+            any(c.isupper() for c in word),
+            any(c.isdigit() for c in word),
+            any(not c.isalnum() for c in word),
+        )
+    )
 
 
 def is_secret_shaped(word: str) -> bool:
@@ -334,7 +369,7 @@ def _is_word_or_number(word: str) -> bool:
 def _passphrase(text: str, start: int, end: int) -> Span:
     """A value of several words runs on: "password is three blind mice 1984",
     "is Willow tree 55", "is sunshine two thousand and twenty four"."""
-    if not _is_word_or_number(text[start:end]) or text[end - 1:end] in ",;.":
+    if not _is_word_or_number(text[start:end]) or text[end - 1 : end] in ",;.":
         return start, end
     previous = _bare(text[start:end])
     count = 1
@@ -342,14 +377,18 @@ def _passphrase(text: str, start: int, end: int) -> Span:
         word, bare = match.group(), _bare(match.group())
         numbers = previous in NUMBER_WORDS or previous.isdigit()
         joining = bare == "and" and numbers  # "two thousand and twenty four"
-        if match.start() - end > 1 or not _is_word_or_number(word) or count >= 6 or (
-                not joining and (bare in ANSWER_STOP or bare in NOT_A_VALUE)):
+        if (
+            match.start() - end > 1
+            or not _is_word_or_number(word)
+            or count >= 6
+            or (not joining and (bare in ANSWER_STOP or bare in NOT_A_VALUE))
+        ):
             break
         end = _core(text, *match.span())[1]
         previous, count = bare, count + 1
         if word[-1:] in ",.;!?—–)":
             break
-    if _bare(text[end - 3:end]) == "and":
+    if _bare(text[end - 3 : end]) == "and":
         end -= 4
     return start, end
 
@@ -360,8 +399,14 @@ def _passphrase_back(text: str, start: int, end: int) -> Span:
     count = 1
     for match in reversed(tokens):
         word, bare = match.group(), _bare(match.group())
-        if not _is_word_or_number(word) or word[-1:] in ",.;!?—–:" or count >= 5 \
-                or bare in ANSWER_STOP or bare in NOT_A_VALUE or bare in FILLER:
+        if (
+            not _is_word_or_number(word)
+            or word[-1:] in ",.;!?—–:"
+            or count >= 5
+            or bare in ANSWER_STOP
+            or bare in NOT_A_VALUE
+            or bare in FILLER
+        ):
             break
         start = _core(text, *match.span())[0]
         count += 1
@@ -374,7 +419,8 @@ _PHRASE_WITH_NUMBER = re.compile(
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:\s+(?:one|two|three|four|five|six|"
     r"seven|eight|nine))?|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
     r"(?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){1,5})"
-    r"(?:\s+[A-Z][a-z]+)?(?![\w'’/:.-])")
+    r"(?:\s+[A-Z][a-z]+)?(?![\w'’/:.-])"
+)
 _QUOTED = re.compile(r"[\"'“‘](?P<q>[^\"'”’\n]{3,50})[\"'”’]")
 
 
@@ -385,8 +431,10 @@ def _phrase_spans(text: str, whole: bool) -> List[Span]:
     spans = []
     for match in _PHRASE_WITH_NUMBER.finditer(text):
         tokens = list(_TOKEN.finditer(text, match.start(), match.end()))
-        while tokens and (_bare(tokens[0].group()) in LEADING | ANSWER_STOP | NOT_A_VALUE
-                          | FILLER | REPLIES | DOING):
+        while tokens and (
+            _bare(tokens[0].group())
+            in LEADING | ANSWER_STOP | NOT_A_VALUE | FILLER | REPLIES | DOING
+        ):
             tokens.pop(0)
         words = [t.group() for t in tokens]
         lead = [w for w in words if not _bare(w).isdigit() and _bare(w) not in NUMBER_WORDS]
@@ -399,11 +447,12 @@ def _phrase_spans(text: str, whole: bool) -> List[Span]:
         span = (tokens[0].start(), match.end())
         # Lower-case words count only right after a link ("is coconut water 19"),
         # not in passing ("the discharge thing before 6").
-        before = text[:span[0]].rstrip().lower()
+        before = text[: span[0]].rstrip().lower()
         if not any(w[:1].isupper() for w in lead) and not re.search(
-                r"(?:\bis|\bwas|\bto|\bas|typed|put|picked|tried|[:=—–-])$", before):
+            r"(?:\bis|\bwas|\bto|\bas|typed|put|picked|tried|[:=—–-])$", before
+        ):
             continue
-        if whole and (text[span[0]:span[1]].strip() != text.strip() or len(words) < 3):
+        if whole and (text[span[0] : span[1]].strip() != text.strip() or len(words) < 3):
             continue
         spans.append(span)
     return spans
@@ -437,8 +486,9 @@ def _lexeme_logprob() -> dict:
 
 def is_rare_word(word: str) -> bool:
     bare = _bare(word)
-    return (bare.isalpha() and len(bare) >= 4 and bare not in REPLIES
-            and bare not in _lexeme_logprob())
+    return (
+        bare.isalpha() and len(bare) >= 4 and bare not in REPLIES and bare not in _lexeme_logprob()
+    )
 
 
 def _is_value(word: str) -> bool:
@@ -446,8 +496,13 @@ def _is_value(word: str) -> bool:
     bare = _bare(word)
     if not any(c.isalnum() for c in bare) or bare in NOT_A_VALUE or bare in REPLIES:
         return False
-    if (bare.isalpha() and len(bare) > 5 and (bare.endswith("ing") or bare.endswith("ed"))
-            and not word.strip(_OPEN_QUOTES)[:1].isupper() and not is_rare_word(bare)):
+    if (
+        bare.isalpha()
+        and len(bare) > 5
+        and (bare.endswith("ing") or bare.endswith("ed"))
+        and not word.strip(_OPEN_QUOTES)[:1].isupper()
+        and not is_rare_word(bare)
+    ):
         return False  # "password is expiring", "was changed"; not "Mohammed"
     if bare.isdigit():
         return 4 <= len(bare) <= 8  # a PIN, not "3"
@@ -460,11 +515,17 @@ def _answer_span(text: str, start: int) -> Optional[Span]:
     kept: List["re.Match"] = []
     for match in words:
         bare = _bare(match.group())
-        if not kept and bare in ANSWER_SKIP and not (match.group()[:1].isupper()
-                                                       and bare in ("the",)):
+        if (
+            not kept
+            and bare in ANSWER_SKIP
+            and not (match.group()[:1].isupper() and bare in ("the",))
+        ):
             continue
-        if not bare or bare in ANSWER_STOP or (kept and match.group()[:1].islower()
-                                                and not kept[0].group()[:1].islower()):
+        if (
+            not bare
+            or bare in ANSWER_STOP
+            or (kept and match.group()[:1].islower() and not kept[0].group()[:1].islower())
+        ):
             break
         kept.append(match)
         if len(kept) == 3 or match.group()[-1:] in ",.;!?":
@@ -496,8 +557,12 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
 
     def add(span: Optional[Span], check: bool = True) -> None:
         """``check``: protected spans do not apply; a mask already there always does."""
-        if span and span[1] > span[0] and not _overlaps(span, masked) \
-                and not (check and _overlaps(span, protected)):
+        if (
+            span
+            and span[1] > span[0]
+            and not _overlaps(span, masked)
+            and not (check and _overlaps(span, protected))
+        ):
             spans.append(span)
 
     _keyword_values(text, add, context, anywhere)
@@ -521,18 +586,23 @@ def _keyword_values(text: str, add: Add, context: str, anywhere: bool) -> None:
         span = _passphrase_back(text, *_core(text, *match.span("value")))
         # "Galaxy Dreamer 17 is my new password": a run of words before the
         # keyword is a value even when its last word alone would not be.
-        run, last = text[span[0]:span[1]], _bare(match.group("value"))
+        run, last = text[span[0] : span[1]], _bare(match.group("value"))
         if _is_value(match.group("value")) or (
-                len(run.split()) >= 2 and (last.isdigit() or last not in NOT_A_VALUE)
-                and not _CONTEXT.search(run)):
+            len(run.split()) >= 2
+            and (last.isdigit() or last not in NOT_A_VALUE)
+            and not _CONTEXT.search(run)
+        ):
             add(span)
     if context:
         for span in _phrase_spans(text, whole=False):
             add(span)
         for match in _QUOTED.finditer(text):
             quoted = match.group("q").split()
-            if len(quoted) <= 6 and any(any(c.isdigit() for c in w) for w in quoted) \
-                    and not any(_bare(w) in UI_WORDS for w in quoted):
+            if (
+                len(quoted) <= 6
+                and any(any(c.isdigit() for c in w) for w in quoted)
+                and not any(_bare(w) in UI_WORDS for w in quoted)
+            ):
                 add(match.span("q"))
     elif anywhere:
         for span in _phrase_spans(text, whole=True):
@@ -546,7 +616,9 @@ def _security_answers(text: str, add: Add, context: str) -> None:
         span = _answer_span(text, match.end())
         if span is None and not direct:  # "born in Krakow so thats what i put"
             span, direct = _answer_span(text, match.end("noun")), True
-        if span and (not direct or text[span[0]].isupper() or is_rare_word(text[span[0]:span[1]])):
+        if span and (
+            not direct or text[span[0]].isupper() or is_rare_word(text[span[0] : span[1]])
+        ):
             add(span, check=False)
     for match in _SECURITY_BEFORE.finditer(text):
         group = "value" if match.group("value") else "value2"
@@ -563,11 +635,11 @@ def _security_answers(text: str, add: Add, context: str) -> None:
                 add(_core(text, *match.span(group)), check=False)
     if _LETTERS_CONTEXT.search(text):
         for match in _LETTERS.finditer(text):
-            group = "one" if match.group("one") else 0
-            add(match.span(group), check=False)
+            letters: str | int = "one" if match.group("one") else 0
+            add(match.span(letters), check=False)
         for match in _SPACED_LETTERS.finditer(text):
-            group = next((g for g in ("run", "single") if match.group(g)), 0)
-            add(match.span(group), check=False)
+            spaced: str | int = next((g for g in ("run", "single") if match.group(g)), 0)
+            add(match.span(spaced), check=False)
 
 
 def _pins_and_set_values(text: str, add: Add) -> None:
@@ -577,7 +649,7 @@ def _pins_and_set_values(text: str, add: Add) -> None:
             add(match.span("value"), check=False)  # digits: protected patterns don't apply
     if _PIN_WORD.search(text):  # any PIN-like number in a message about a PIN
         for match in _DIGITS.finditer(text):
-            before = text[:match.start()]
+            before = text[: match.start()]
             if not _PIN_NOT.search(before) and not re.search(r"\b\d+\s*$", before):
                 add(match.span("value"))
     if re.search(rf"\b{_KEYWORD}\b", text, re.IGNORECASE):
@@ -588,7 +660,11 @@ def _pins_and_set_values(text: str, add: Add) -> None:
                 add(_passphrase(text, *_core(text, *match.span("value"))))
         for match in _TOKEN.finditer(text):
             bare = _bare(match.group())
-            if len(bare) >= 10 and is_rare_word(match.group()) and not _KEYWORD_WORD.fullmatch(bare):
+            if (
+                len(bare) >= 10
+                and is_rare_word(match.group())
+                and not _KEYWORD_WORD.fullmatch(bare)
+            ):
                 add(_core(text, *match.span()))
         if _PIN.search(text):  # "pin was 2468 then i changed it to 8642"
             for match in _SET_VALUE.finditer(text):
@@ -617,8 +693,8 @@ def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
     meaningful = [m for m in tokens if _bare(m.group()) not in FILLER]
     if 1 <= len(meaningful) <= 3 and len(tokens) <= 6:
         answer = after == "security" and not any(
-            _bare(m.group()) in REPLIES or _bare(m.group()) in NOT_A_VALUE
-            for m in meaningful)
+            _bare(m.group()) in REPLIES or _bare(m.group()) in NOT_A_VALUE for m in meaningful
+        )
         if answer:
             add(_core(text, meaningful[0].start(), meaningful[-1].end()))
         for match in meaningful:
@@ -628,15 +704,25 @@ def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
             # characters of mixed kinds, so only a long one is taken.
             named = word.strip(_OPEN_QUOTES)[:1].isupper() and after == "password"
             if (is_rare_word(word) and (not named or len(bare) >= 10)) or (
-                    bare.isdigit() and 4 <= len(bare) <= 8):
+                bare.isdigit() and 4 <= len(bare) <= 8
+            ):
                 add(_core(text, *match.span()))
     words = [_bare(m.group()) for m in tokens]
     numbered = any(w.isdigit() or w in NUMBER_WORDS for w in words)
-    if (2 <= len(tokens) <= 6 and "?" not in text and all(_is_word_or_number(m.group()) for m in tokens)
-            and not any(w in NOT_A_PHRASE for w in words)
-            and not any(w in REPLIES or w in DOING or w in ANSWER_STOP
-                        or (w in NOT_A_VALUE and w not in NUMBER_WORDS) for w in words)
-            and (numbered or len(tokens) >= 3)):
+    if (
+        2 <= len(tokens) <= 6
+        and "?" not in text
+        and all(_is_word_or_number(m.group()) for m in tokens)
+        and not any(w in NOT_A_PHRASE for w in words)
+        and not any(
+            w in REPLIES
+            or w in DOING
+            or w in ANSWER_STOP
+            or (w in NOT_A_VALUE and w not in NUMBER_WORDS)
+            for w in words
+        )
+        and (numbered or len(tokens) >= 3)
+    ):
         add(_core(text, tokens[0].start(), tokens[-1].end()))
     # A short reply after context that holds a secret is all secret
     # ("daffodils and tulips", "its Bluebell77x").
@@ -645,7 +731,7 @@ def _after_context(text: str, add: Add, after: str, spans: List[Span]) -> None:
 
 
 def _says_what_to_do(text: str) -> bool:
-    """"ask Karen", "will ring them": a reply about what the user will do."""
+    """ "ask Karen", "will ring them": a reply about what the user will do."""
     return any(_bare(m.group()) in DOING for m in _TOKEN.finditer(text))
 
 
@@ -661,15 +747,23 @@ def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
         word = tokens[i].group()
         start_of_sentence = i == 0 or tokens[i - 1].group()[-1:] in ".!?:"
         bare = _bare(word)
-        titled = (bare == "the" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper())
-        if (word.strip(_OPEN_QUOTES)[:1].isupper() and bare.replace("-", "").isalpha()
-                and bare not in NOT_AN_ANSWER and (_is_value(word) or titled)
-                and not _overlaps(tokens[i].span(), question)
-                and (not start_of_sentence or titled or is_rare_word(word))):
+        titled = bare == "the" and i + 1 < len(tokens) and tokens[i + 1].group()[:1].isupper()
+        if (
+            word.strip(_OPEN_QUOTES)[:1].isupper()
+            and bare.replace("-", "").isalpha()
+            and bare not in NOT_AN_ANSWER
+            and (_is_value(word) or titled)
+            and not _overlaps(tokens[i].span(), question)
+            and (not start_of_sentence or titled or is_rare_word(word))
+        ):
             j = i
-            while (j + 1 < len(tokens) and word[-1:] not in ",.;!?"
-                   and tokens[j + 1].group()[:1].isupper() and _is_value(tokens[j + 1].group())
-                   and _bare(tokens[j + 1].group()) not in NOT_AN_ANSWER):
+            while (
+                j + 1 < len(tokens)
+                and word[-1:] not in ",.;!?"
+                and tokens[j + 1].group()[:1].isupper()
+                and _is_value(tokens[j + 1].group())
+                and _bare(tokens[j + 1].group()) not in NOT_AN_ANSWER
+            ):
                 j += 1
                 word = tokens[j].group()
             add(_core(text, tokens[i].start(), tokens[j].end()), check=False)
@@ -678,7 +772,7 @@ def add_capitalised_answers(text: str, add: Callable[..., None]) -> None:
 
 
 def context_of(text: str) -> str:
-    """"security" for a message about security questions or the account
+    """ "security" for a message about security questions or the account
     secret, "password" for one about logging in or passwords, else ""."""
     if _SECURITY_CONTEXT.search(text or ""):
         return "security"

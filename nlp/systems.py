@@ -3,6 +3,7 @@
 Pure functions, no Rasa: the NLU guard (nlp/scope_guard.py) and the actions
 both use them.
 """
+
 import re
 from typing import Iterable
 
@@ -51,9 +52,5 @@ def other_system_named(text: str, entity_types: Iterable[str]) -> bool:
     if OTHER_SYSTEM in entity_types:
         return True
     return (
-        DEVICE in entity_types
-        and bool(_LOCK_WORDS.search(text))
-        and not _MAIL_WORDS.search(text)
+        DEVICE in entity_types and bool(_LOCK_WORDS.search(text)) and not _MAIL_WORDS.search(text)
     )
-
-

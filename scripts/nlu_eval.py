@@ -16,6 +16,7 @@ never a message. Other files list their errors with --errors.
 Usage: python -m scripts.nlu_eval [--model models/nhsmail.tar.gz]
        [--files dev unseen blind_dev blind_final] [--errors] [--json OUT]
 """
+
 import argparse
 import asyncio
 import json
@@ -71,8 +72,11 @@ def acted_intent(parse: dict) -> str:
     """The intent the dialogue answers, as the docstring says."""
     name = (parse.get("intent") or {}).get("name") or NLU_FALLBACK
     if name == SHARE_PASSWORD:
-        behind = [entry.get("name") for entry in parse.get("intent_ranking") or []
-                  if entry.get("name") != SHARE_PASSWORD]
+        behind = [
+            entry.get("name")
+            for entry in parse.get("intent_ranking") or []
+            if entry.get("name") != SHARE_PASSWORD
+        ]
         return behind[0] if behind else NLU_FALLBACK
     return name
 
@@ -85,10 +89,12 @@ def f1_table(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, Dict[st
 
     labels = sorted(set(gold))
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=labels, zero_division=0)
-    return {label: {"precision": float(p), "recall": float(r), "f1": float(f),
-                    "support": int(n)}
-            for label, p, r, f, n in zip(labels, precision, recall, f1, support)}
+        gold, predicted, labels=labels, zero_division=0
+    )
+    return {
+        label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+        for label, p, r, f, n in zip(labels, precision, recall, f1, support)
+    }
 
 
 def is_topic(label: str) -> bool:
@@ -110,18 +116,22 @@ def score(examples: Sequence[Example], predicted: Sequence[str]) -> dict:
         "accuracy": sum(correct) / len(correct),
         "macro_f1": sum(row["f1"] for row in table.values()) / len(table),
         "per_intent": table,
-        "per_kind": {kind: {"accuracy": sum(oks) / len(oks), "n": len(oks)}
-                     for kind, oks in sorted(kinds.items())},
+        "per_kind": {
+            kind: {"accuracy": sum(oks) / len(oks), "n": len(oks)}
+            for kind, oks in sorted(kinds.items())
+        },
         "oos_n": len(oos),
         "oos_recall": (sum(p == OUT_OF_SCOPE for p in oos) / len(oos)) if oos else None,
         "oos_read_as_topic": sum(is_topic(p) for p in oos),
         "oos_read_as_fallback": sum(p == NLU_FALLBACK for p in oos),
-        "topic_read_as_oos": sum(1 for g, p in zip(gold, predicted)
-                                 if is_topic(g) and p == OUT_OF_SCOPE),
+        "topic_read_as_oos": sum(
+            1 for g, p in zip(gold, predicted) if is_topic(g) and p == OUT_OF_SCOPE
+        ),
         "topic_n": sum(1 for g in gold if is_topic(g)),
         # Of the messages answered with a topic, the share that got the right one.
         "topic_precision": (sum(g == p for g, p in topic_pairs) / len(topic_pairs))
-        if topic_pairs else None,
+        if topic_pairs
+        else None,
     }
 
 
@@ -149,24 +159,30 @@ def evaluate(model: str, names: Sequence[str]) -> Dict[str, Tuple[List[Example],
     results, at = {}, 0
     for name in names:
         examples = loaded[name]
-        predicted = [acted_intent(p) for p in parses[at:at + len(examples)]]
+        predicted = [acted_intent(p) for p in parses[at : at + len(examples)]]
         at += len(examples)
         results[name] = (examples, predicted, score(examples, predicted))
     return results
 
 
-def report(name: str, result: dict, examples: Sequence[Example], predicted: Sequence[str],
-           errors: bool) -> str:
-    lines = [f"== {FILES[name]}" + (" (lockbox: figures only)" if name == LOCKBOX else ""),
-             f"   {result['n']} messages: intent macro-F1 {result['macro_f1']:.3f}, "
-             f"accuracy {result['accuracy']:.3f}"]
+def report(
+    name: str, result: dict, examples: Sequence[Example], predicted: Sequence[str], errors: bool
+) -> str:
+    lines = [
+        f"== {FILES[name]}" + (" (lockbox: figures only)" if name == LOCKBOX else ""),
+        f"   {result['n']} messages: intent macro-F1 {result['macro_f1']:.3f}, "
+        f"accuracy {result['accuracy']:.3f}",
+    ]
     if result["oos_recall"] is not None:
         lines.append(
             f"   out of scope: recall {result['oos_recall']:.3f} of {result['oos_n']}; "
             f"read as a topic {result['oos_read_as_topic']}, as fallback "
-            f"{result['oos_read_as_fallback']}")
-    lines.append(f"   topics read as out of scope: {result['topic_read_as_oos']} of "
-                 f"{result['topic_n']}; topic precision {result['topic_precision']:.3f}")
+            f"{result['oos_read_as_fallback']}"
+        )
+    lines.append(
+        f"   topics read as out of scope: {result['topic_read_as_oos']} of "
+        f"{result['topic_n']}; topic precision {result['topic_precision']:.3f}"
+    )
     lines.append("   per intent (F1, support):")
     for label, row in result["per_intent"].items():
         lines.append(f"     {label:34s} {row['f1']:.2f}  {row['support']:3d}")
@@ -197,8 +213,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name, (examples, predicted, result) in results.items():
         print(report(name, result, examples, predicted, args.errors))
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {name: result for name, (_, _, result) in results.items()}, indent=1))
+        Path(args.json).write_text(
+            json.dumps({name: result for name, (_, _, result) in results.items()}, indent=1)
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ tests/test_layers.py checks it). A test's layer is its directory's
 tests run with the machine's PostgreSQL, Redis and RabbitMQ out of reach, so
 one that needs them fails instead of passing by luck.
 """
+
 import socket
 from pathlib import Path
 from typing import Any, Dict
@@ -31,9 +32,12 @@ def pytest_collection_modifyitems(config, items):
 def _refuse_services(connect):
     def guarded(self, address, *args):
         if isinstance(address, tuple) and len(address) >= 2 and address[1] in SERVICE_PORTS:
-            raise AssertionError(f"a unit test connected to {SERVICE_PORTS[address[1]]} at "
-                                 f"{address[0]}:{address[1]}: mark it integration")
+            raise AssertionError(
+                f"a unit test connected to {SERVICE_PORTS[address[1]]} at "
+                f"{address[0]}:{address[1]}: mark it integration"
+            )
         return connect(self, address, *args)
+
     return guarded
 
 
@@ -50,6 +54,7 @@ def _unit_tests_use_no_service(request, monkeypatch):
 
     def no_postgresql(*args, **kwargs):
         raise AssertionError("a unit test connected to PostgreSQL: mark it integration")
+
     monkeypatch.setattr(psycopg2, "connect", no_postgresql)
 
 

@@ -1,4 +1,5 @@
 """The content file: complete, sourced, dated, and the only place facts live."""
+
 import re
 import subprocess
 from pathlib import Path
@@ -6,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.content import REQUIRED_TOPICS
 from actions.config import CONTENT_PATH
+from actions.content import REQUIRED_TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +37,10 @@ def test_policy_that_moved_on_is_included_with_its_source(content):
     assert content.facts["inactive_after_days"] == "30"
     assert content.facts["deleted_after_days"] == "60"
     assert content.facts["restorable_days"] == "30"
-    assert content.sources["account_status"]["url"] == "https://support.nhs.net/knowledge-base/types-of-account-status/"
+    assert (
+        content.sources["account_status"]["url"]
+        == "https://support.nhs.net/knowledge-base/types-of-account-status/"
+    )
     assert content.sources["mfa"]["url"].endswith("/multi-factor-authentication-mfa/")
     assert content.facts["secret_characters_asked"] == "3"
 
@@ -54,8 +58,10 @@ LOOPBACK = r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
 # Not NHSmail facts: the chat platforms' own endpoints (channel defaults), the
 # upstream issues the Rasa patches name, and the reserved example hosts the
 # docs' snippets use.
-PLATFORM = (r"(?:[\w-]+\.)*(?:botframework\.com|microsoftonline\.com|slack\.com|github\.com"
-            r"|example\.(?:org|com|net))\b|HOST\b")
+PLATFORM = (
+    r"(?:[\w-]+\.)*(?:botframework\.com|microsoftonline\.com|slack\.com|github\.com"
+    r"|example\.(?:org|com|net))\b|HOST\b"
+)
 FACT_PATTERNS = {
     "link": re.compile(rf"https?://(?!{LOOPBACK}|{PLATFORM})|\bwww\.", re.I),
     "email address": re.compile(r"\b[\w.+-]+@[\w-]+\.[a-z]{2,}", re.I),
@@ -77,7 +83,10 @@ def fact_findings(text, extra_values=()):
 def project_files():
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     for name in listed:
         path = ROOT / name

@@ -1,6 +1,7 @@
 """Tests share code through tests/support/ alone: no test module, conftest or
 helper imports another test module (or a conftest), so each can be moved,
 run or deleted on its own."""
+
 import ast
 from pathlib import Path
 from typing import Iterator, Tuple
@@ -36,16 +37,27 @@ def allowed(module: str) -> bool:
 def test_tests_import_helpers_from_tests_support_only():
     files = sorted(TESTS.rglob("*.py"))
     assert len(files) > 40
-    wrong = [f"{path.relative_to(ROOT)}:{line}: {module}"
-             for path in files for line, module in imported_modules(path)
-             if not allowed(module)]
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in files
+        for line, module in imported_modules(path)
+        if not allowed(module)
+    ]
     assert not wrong, "import from tests/support/ instead:\n" + "\n".join(wrong)
 
 
 def test_the_rule_sees_the_imports_it_forbids(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from tests.conftest import x\nimport tests.e2e.conftest\n"
-                      "from . import conftest\nfrom tests import cluster\n"
-                      "from tests.support.servers import say\nimport requests\n")
+    sample.write_text(
+        "from tests.conftest import x\nimport tests.e2e.conftest\n"
+        "from . import conftest\nfrom tests import cluster\n"
+        "from tests.support.servers import say\nimport requests\n"
+    )
     assert [allowed(m) for _, m in imported_modules(sample)] == [
-        False, False, False, False, True, True]
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]

@@ -1,5 +1,6 @@
 """The intent contract: nlp/intents.py names every intent once, and domain.yml,
 docs/intents.md, the rules and the blind test files agree with it."""
+
 import re
 import subprocess
 import sys
@@ -17,8 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "docs" / "intents.md"
 
 # Every group the code acts on: the module's tuples of intent names.
-GROUPS = {name: value for name, value in vars(intents).items()
-          if name.isupper() and isinstance(value, tuple) and name != "INTENTS"}
+GROUPS = {
+    name: value
+    for name, value in vars(intents).items()
+    if name.isupper() and isinstance(value, tuple) and name != "INTENTS"
+}
 
 
 def contract_intents():
@@ -44,8 +48,11 @@ def test_the_module_and_the_domain_name_the_same_intents(domain):
 
 def test_every_intent_has_a_meaning_and_every_constant_is_an_intent():
     assert all(intents.MEANINGS[name].strip() for name in intents.INTENTS)
-    constants = {value for name, value in vars(intents).items()
-                 if name.isupper() and isinstance(value, str) and re.fullmatch(r"[a-z][a-z_+]*", value)}
+    constants = {
+        value
+        for name, value in vars(intents).items()
+        if name.isupper() and isinstance(value, str) and re.fullmatch(r"[a-z][a-z_+]*", value)
+    }
     assert constants - set(intents.INTENTS) == {intents.NLU_FALLBACK}
 
 
@@ -60,10 +67,13 @@ def test_every_group_is_made_of_domain_intents(domain, group):
 
 
 def test_the_action_server_reads_the_contract_without_importing_rasa():
-    code = ("import sys, actions.actions, actions.slots, actions.server; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
+    code = (
+        "import sys, actions.actions, actions.slots, actions.server; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rasa'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -95,6 +105,7 @@ def test_small_talk_is_answered_by_the_domains_responses(domain):
 
 # --- the contract document ------------------------------------------------------
 
+
 def test_the_contract_documents_every_intent_of_the_domain(domain):
     assert contract_intents() == set(domain["intents"])
 
@@ -122,6 +133,7 @@ def test_every_group_the_contract_shows_is_an_intent_group():
 
 # --- the rules and stories ---------------------------------------------------------
 
+
 def test_every_intent_has_a_rule_or_story(domain):
     steps = rules() + yaml.safe_load((ROOT / "data" / "stories.yml").read_text())["stories"]
     text = yaml.safe_dump(steps)
@@ -132,19 +144,25 @@ def test_every_intent_has_a_rule_or_story(domain):
 def test_the_rules_route_each_group_to_its_action():
     topics = set(intents.TOPICS) - set(intents.FORM_TOPICS)
     assert rule_intents("answer a guidance topic") == topics
-    assert rule_intents("a compound question gets one reply for both parts") == set(intents.COMPOUNDS)
-    assert rule_intents("a yes, a no or an organisation type answers the latest answer") == \
-        set(intents.FOLLOW_UPS)
+    assert rule_intents("a compound question gets one reply for both parts") == set(
+        intents.COMPOUNDS
+    )
+    assert rule_intents("a yes, a no or an organisation type answers the latest answer") == set(
+        intents.FOLLOW_UPS
+    )
     assert rule_intents("deleted account starts the reinstatement form") == set(intents.FORM_TOPICS)
     assert rule_intents("out of scope") == set(intents.NOT_NHSMAIL)
-    assert rule_intents("a typed password gets a warning, never an echo") == \
-        set(intents.SET_BY_GUARDS)
+    assert rule_intents("a typed password gets a warning, never an echo") == set(
+        intents.SET_BY_GUARDS
+    )
     # Anything but the answer to its question leaves reinstate_form.
-    assert rule_intents("another question instead of an answer leaves the form") == \
-        set(intents.INTENTS) - set(intents.FORM_ANSWERS) | {intents.NLU_FALLBACK}
+    assert rule_intents("another question instead of an answer leaves the form") == set(
+        intents.INTENTS
+    ) - set(intents.FORM_ANSWERS) | {intents.NLU_FALLBACK}
 
 
 # --- the test files ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["blind_dev", "blind_final"])
 def test_the_blind_files_label_only_classified_intents(name):

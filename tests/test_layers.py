@@ -2,6 +2,7 @@
 what needs nothing but the code, and nothing else. Checked over every test
 the run collected, deselected ones included (`make test` and `make test-fast`
 both collect the whole suite)."""
+
 from tests.support.layers import COLLECTED, FIXTURE_LAYERS, LAYERS
 
 
@@ -14,7 +15,11 @@ def test_every_collected_test_has_exactly_one_layer(request):
 
 def test_a_test_that_starts_servers_or_a_browser_is_not_a_unit_test(request):
     collected = request.config.stash[COLLECTED]
-    wrong = {test: (fixture, seen["layers"]) for test, seen in collected.items()
-             for fixture in seen["fixtures"] if fixture in FIXTURE_LAYERS
-             if not set(seen["layers"]) & FIXTURE_LAYERS[fixture]}
+    wrong = {
+        test: (fixture, seen["layers"])
+        for test, seen in collected.items()
+        for fixture in seen["fixtures"]
+        if fixture in FIXTURE_LAYERS
+        if not set(seen["layers"]) & FIXTURE_LAYERS[fixture]
+    }
     assert not wrong, f"a fixture's layer and the test's disagree: {wrong}"

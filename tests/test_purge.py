@@ -1,4 +1,5 @@
 """Retention: `make purge` deletes conversations idle for longer than the period."""
+
 import asyncio
 import sys
 import time
@@ -46,7 +47,9 @@ def test_conversations_idle_past_the_period_are_deleted_whole(tmp_path):
 
 def test_nothing_to_purge_in_an_empty_store(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path / 'none.db'}\n")
+    endpoints.write_text(
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path / 'none.db'}\n"
+    )
     assert purge(engine_from_endpoints(endpoints), days=30) == 0
 
 

@@ -2,6 +2,7 @@
 
 Slow: `make test` trains the model first (models/nhsmail.tar.gz).
 """
+
 import json
 import os
 import subprocess
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.nlu_eval import FILES as EVAL_FILES, read_examples
+from scripts.nlu_eval import FILES as EVAL_FILES
+from scripts.nlu_eval import read_examples
 from tests.support.measured import MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +29,12 @@ pytestmark = pytest.mark.integration
 
 def rasa(*args, timeout=900):
     # endpoints.yml reads the action server's token from the environment.
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-               ACTION_SERVER_TOKEN=os.environ.get("ACTION_SERVER_TOKEN", "unused-in-tests"))
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        ACTION_SERVER_TOKEN=os.environ.get("ACTION_SERVER_TOKEN", "unused-in-tests"),
+    )
     return subprocess.run(
         [RASA, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -47,8 +53,17 @@ def test_training_data_validates_without_warnings():
 
 
 def test_every_conversation_flow_is_predicted(model, tmp_path):
-    result = rasa("test", "core", "--stories", "tests/test_stories.yml", "-m", model,
-                  "--fail-on-prediction-errors", "--out", str(tmp_path))
+    result = rasa(
+        "test",
+        "core",
+        "--stories",
+        "tests/test_stories.yml",
+        "-m",
+        model,
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
+    )
     failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else result.stderr[-3000:]
     assert result.returncode == 0, detail
@@ -71,16 +86,22 @@ def test_held_out_file_shares_no_example_with_the_training_data(held_out):
 
 @pytest.mark.parametrize("held_out", HELD_OUT)
 def test_nlu_macro_f1_on_the_held_out_file_meets_the_gate(model, tmp_path, held_out):
-    result = rasa("test", "nlu", "--nlu", held_out, "-m", model,
-                  "--out", str(tmp_path), "--no-plot")
+    result = rasa(
+        "test", "nlu", "--nlu", held_out, "-m", model, "--out", str(tmp_path), "--no-plot"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "intent_report.json").read_text())
     f1 = report["macro avg"]["f1-score"]
-    weakest = sorted((v["f1-score"], k) for k, v in report.items()
-                     if isinstance(v, dict) and "f1-score" in v and "avg" not in k)[:3]
+    weakest = sorted(
+        (v["f1-score"], k)
+        for k, v in report.items()
+        if isinstance(v, dict) and "f1-score" in v and "avg" not in k
+    )[:3]
     gate = NLU_GATES[held_out]
-    MEASURED.append(f"{held_out}: macro-F1 {f1:.3f} (gate {gate}); weakest: "
-                    + ", ".join(f"{name} {score:.2f}" for score, name in weakest))
+    MEASURED.append(
+        f"{held_out}: macro-F1 {f1:.3f} (gate {gate}); weakest: "
+        + ", ".join(f"{name} {score:.2f}" for score, name in weakest)
+    )
     assert f1 >= gate, f"macro-F1 {f1:.3f} < {gate}; weakest: {weakest}"
 
 
@@ -97,9 +118,24 @@ def blind_figures(model, tmp_path_factory):
     out = tmp_path_factory.mktemp("eval") / "figures.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.nlu_eval", "--model", model, "--files", "blind_final",
-         "blind_dev", "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "scripts.nlu_eval",
+            "--model",
+            model,
+            "--files",
+            "blind_final",
+            "blind_dev",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text())
 
@@ -110,7 +146,8 @@ def test_the_lockbox_meets_its_gates(blind_figures, name):
     MEASURED.append(
         f"tests/nlu/{name}.yml: macro-F1 {figures['macro_f1']:.3f}, accuracy "
         f"{figures['accuracy']:.3f}, out-of-scope recall {figures['oos_recall']:.3f}, "
-        f"topic precision {figures['topic_precision']:.3f} (gates {BLIND_GATES[name]})")
+        f"topic precision {figures['topic_precision']:.3f} (gates {BLIND_GATES[name]})"
+    )
     low = {k: round(figures[k], 3) for k, gate in BLIND_GATES[name].items() if figures[k] < gate}
     assert low == {}, f"below the gate: {low}"
 
@@ -119,7 +156,8 @@ def test_the_blind_dev_file_is_reported(blind_figures):
     figures = blind_figures["blind_dev"]
     MEASURED.append(
         f"tests/nlu/blind_dev.yml (development set): macro-F1 {figures['macro_f1']:.3f}, "
-        f"out-of-scope recall {figures['oos_recall']:.3f}")
+        f"out-of-scope recall {figures['oos_recall']:.3f}"
+    )
     assert figures["n"] >= 250 and figures["oos_n"] >= 40
 
 

@@ -1,6 +1,7 @@
 """Every custom action, run with real rasa_sdk Trackers and CollectingDispatchers.
 
 Facts a content owner may change are read from the content file."""
+
 import pytest
 from rasa_sdk.events import UserUtteranceReverted
 
@@ -16,7 +17,13 @@ from actions.actions import (
 )
 from actions.content import get_content
 from tests.support.trackers import (
-    button_payloads, make_tracker, run, slot_event, slots_set, texts, user_event,
+    button_payloads,
+    make_tracker,
+    run,
+    slot_event,
+    slots_set,
+    texts,
+    user_event,
 )
 
 CONTENT = get_content()
@@ -76,15 +83,19 @@ def test_mfa_words_turn_a_helpdesk_question_into_the_mfa_answer(dispatcher, doma
     "intent, response",
     [("greet", "utter_greet"), ("thanks", "utter_you_are_welcome"), ("goodbye", "utter_goodbye")],
 )
-def test_small_talk_met_by_answer_topic_uses_the_domain_response(dispatcher, domain, intent, response):
+def test_small_talk_met_by_answer_topic_uses_the_domain_response(
+    dispatcher, domain, intent, response
+):
     run(ActionAnswerTopic(), dispatcher, make_tracker(intent), domain)
     assert dispatcher.messages[0]["response"] == response
 
 
 def test_answer_topic_on_low_confidence_asks_to_clarify(dispatcher, domain):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.6},
-               {"name": "shared_mailbox", "confidence": 0.4},
-               {"name": "remove_leaver", "confidence": 0.35}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.6},
+        {"name": "shared_mailbox", "confidence": 0.4},
+        {"name": "remove_leaver", "confidence": 0.35},
+    ]
     run(ActionAnswerTopic(), dispatcher, make_tracker("nlu_fallback", ranking=ranking), domain)
     assert button_payloads(dispatcher) == ["/shared_mailbox", "/remove_leaver", "/out_of_scope"]
 
@@ -98,9 +109,16 @@ def test_typed_password_is_warned_about_and_never_echoed(dispatcher, domain):
 
 
 def test_typed_password_with_a_question_gets_the_answer_too(dispatcher, domain):
-    ranking = [{"name": "share_password", "confidence": 1.0},
-               {"name": "reset_password", "confidence": 0.9}]
-    run(ActionWarnSecretShared(), dispatcher, make_tracker("share_password", ranking=ranking), domain)
+    ranking = [
+        {"name": "share_password", "confidence": 1.0},
+        {"name": "reset_password", "confidence": 0.9},
+    ]
+    run(
+        ActionWarnSecretShared(),
+        dispatcher,
+        make_tracker("share_password", ranking=ranking),
+        domain,
+    )
     warning, answer = texts(dispatcher)
     assert "don't type passwords" in warning
     assert PHONE in answer
@@ -108,10 +126,17 @@ def test_typed_password_with_a_question_gets_the_answer_too(dispatcher, domain):
 
 def test_typed_password_with_an_unclear_question_gets_only_the_warning(dispatcher, domain):
     # the FallbackClassifier ran before the guard and put nlu_fallback first
-    ranking = [{"name": "share_password", "confidence": 1.0},
-               {"name": "nlu_fallback", "confidence": 0.6},
-               {"name": "reset_password", "confidence": 0.3}]
-    run(ActionWarnSecretShared(), dispatcher, make_tracker("share_password", ranking=ranking), domain)
+    ranking = [
+        {"name": "share_password", "confidence": 1.0},
+        {"name": "nlu_fallback", "confidence": 0.6},
+        {"name": "reset_password", "confidence": 0.3},
+    ]
+    run(
+        ActionWarnSecretShared(),
+        dispatcher,
+        make_tracker("share_password", ranking=ranking),
+        domain,
+    )
     assert len(dispatcher.messages) == 1
 
 
@@ -121,13 +146,20 @@ def test_reinstatement_question_comes_after_the_answer(dispatcher, domain):
     answer, question = texts(dispatcher)
     assert PHONE in answer
     assert "- The mobile number linked to the account" in answer
-    assert question.startswith("Has every NHSmail account linked to your care home's shared mailbox")
+    assert question.startswith(
+        "Has every NHSmail account linked to your care home's shared mailbox"
+    )
     assert dispatcher.messages[1]["buttons"] == [
-        {"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+        {"title": "Yes", "payload": "/affirm"},
+        {"title": "No", "payload": "/deny"},
+    ]
 
 
 def asked_then(intent):
-    earlier = [user_event("reinstate_account"), slot_event("requested_slot", "all_accounts_deleted")]
+    earlier = [
+        user_event("reinstate_account"),
+        slot_event("requested_slot", "all_accounts_deleted"),
+    ]
     return earlier, intent
 
 
@@ -173,13 +205,19 @@ def test_out_of_scope_says_what_it_can_help_with_and_gives_the_helpdesk(dispatch
 
 
 def test_ask_affirmation_offers_two_likeliest_topics(dispatcher, domain):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.6},
-               {"name": "inactive_account", "confidence": 0.45},
-               {"name": "greet", "confidence": 0.2},
-               {"name": "reinstate_account", "confidence": 0.2}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.6},
+        {"name": "inactive_account", "confidence": 0.45},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "reinstate_account", "confidence": 0.2},
+    ]
     tracker = make_tracker("nlu_fallback", ranking=ranking)
     run(ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
-    assert button_payloads(dispatcher) == ["/inactive_account", "/reinstate_account", "/out_of_scope"]
+    assert button_payloads(dispatcher) == [
+        "/inactive_account",
+        "/reinstate_account",
+        "/out_of_scope",
+    ]
 
 
 def test_ask_rephrase_gives_an_example(dispatcher, domain):

@@ -3,6 +3,7 @@ with its line and YAML path, and all of them are reported together.
 
 Each broken file is the real content file with one slip typed into it, so the
 lines are the file's own."""
+
 import re
 from typing import List, Tuple
 
@@ -51,7 +52,10 @@ def test_the_content_file_has_no_problem():
 
 def test_a_problem_reads_file_line_path_and_what_is_wrong():
     problem = Problem("topics.reset_password.offer.topic", "'x' is not a topic", 117, SHOWN)
-    assert str(problem) == "content/nhsmail.yml:117: topics.reset_password.offer.topic: 'x' is not a topic"
+    assert (
+        str(problem)
+        == "content/nhsmail.yml:117: topics.reset_password.offer.topic: 'x' is not a topic"
+    )
 
 
 def test_a_missing_fact_is_named_and_so_is_every_line_that_uses_it():
@@ -62,8 +66,11 @@ def test_a_missing_fact_is_named_and_so_is_every_line_that_uses_it():
     assert problems[0] == (line_number(text, r"^facts:"), "facts.helpdesk_email", "missing")
     assert [line for line, _, _ in problems[1:]] == uses and len(uses) >= 2
     assert {message for _, _, message in problems[1:]} == {"unknown placeholder {helpdesk_email}"}
-    assert (line_number(text, r"^  unavailable:"), "messages.unavailable",
-            "unknown placeholder {helpdesk_email}") in problems
+    assert (
+        line_number(text, r"^  unavailable:"),
+        "messages.unavailable",
+        "unknown placeholder {helpdesk_email}",
+    ) in problems
 
 
 def test_an_unknown_placeholder_in_a_message_names_its_line():
@@ -76,14 +83,18 @@ def test_an_unknown_placeholder_in_a_list_names_the_item():
     step = next(i for i, s in enumerate(RAW["manager_route"]["steps"]) if "{ods_code_format}" in s)
     line = line_number(TEXT, r"\{ods_code_format\}", after=r"^manager_route:")
     text = retype(line, "{ods_code_format}", "{ods_format}")
-    assert found(text) == [(line, f"manager_route.steps[{step}]", "unknown placeholder {ods_format}")]
+    assert found(text) == [
+        (line, f"manager_route.steps[{step}]", "unknown placeholder {ods_format}")
+    ]
 
 
 def test_an_offer_naming_an_unknown_topic_names_the_offers_topic():
     offered = RAW["topics"]["reset_password"]["offer"]["topic"]
     line = line_number(TEXT, r"^\s+offer:", after=r"^  reset_password:")
     text = retype(line, f"topic: {offered}", "topic: prepare_cal")
-    assert found(text) == [(line, "topics.reset_password.offer.topic", "'prepare_cal' is not a topic")]
+    assert found(text) == [
+        (line, "topics.reset_password.offer.topic", "'prepare_cal' is not a topic")
+    ]
 
 
 def test_a_bad_review_date_names_the_date():
@@ -112,17 +123,25 @@ def test_a_missing_topic_and_the_list_that_names_it_are_both_reported():
     position = RAW["scope_topics"].index("local_team")
     assert found(text) == [
         (line_number(text, r"^topics:"), "topics.local_team", "missing"),
-        (line_number(text, r"^scope_topics:"), f"scope_topics[{position}]", "'local_team' is not a topic"),
+        (
+            line_number(text, r"^scope_topics:"),
+            f"scope_topics[{position}]",
+            "'local_team' is not a topic",
+        ),
     ]
 
 
 def test_an_unknown_block_names_the_answers_part():
-    part = next(i for i, p in enumerate(RAW["topics"]["reset_password"]["answer"])
-                if isinstance(p, dict) and p["block"] == "menu_path")
+    part = next(
+        i
+        for i, p in enumerate(RAW["topics"]["reset_password"]["answer"])
+        if isinstance(p, dict) and p["block"] == "menu_path"
+    )
     line = line_number(TEXT, r"block: menu_path", after=r"^  reset_password:")
     text = retype(line, "block: menu_path", "block: menu_paths")
-    assert found(text) == [(line, f"topics.reset_password.answer[{part}].block",
-                            "unknown block 'menu_paths'")]
+    assert found(text) == [
+        (line, f"topics.reset_password.answer[{part}].block", "unknown block 'menu_paths'")
+    ]
 
 
 def test_a_followup_without_a_payload_names_the_button():
@@ -192,6 +211,10 @@ def test_every_fact_the_code_itself_names_is_required():
 
     source = Path(guidance.__file__).read_text(encoding="utf-8")
     templates = re.findall(r'\.fill\("([^"]*)"\)', source)
-    named = {field for template in templates
-             for _, field, _, _ in string.Formatter().parse(template) if field}
+    named = {
+        field
+        for template in templates
+        for _, field, _, _ in string.Formatter().parse(template)
+        if field
+    }
     assert named and named <= set(REQUIRED_FACTS)

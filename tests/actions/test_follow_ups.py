@@ -1,7 +1,12 @@
 """Answers in the context of the latest answer, compound questions, and
 questions about other systems: the actions, with real rasa_sdk Trackers."""
-from actions.actions import ActionAnswerFollowUp, ActionAnswerTopic, ActionExplainScope
-from actions.actions import ActionDefaultAskAffirmation
+
+from actions.actions import (
+    ActionAnswerFollowUp,
+    ActionAnswerTopic,
+    ActionDefaultAskAffirmation,
+    ActionExplainScope,
+)
 from actions.content import get_content
 from tests.support.trackers import button_payloads, make_tracker, run, slots_set, texts
 
@@ -15,8 +20,9 @@ def org_step(org_type):
 
 
 def test_yes_to_the_offer_gets_the_offered_answer(dispatcher, domain):
-    tracker = make_tracker("affirm", slots={"last_topic": "reset_password",
-                                            "offered_topic": "prepare_call"})
+    tracker = make_tracker(
+        "affirm", slots={"last_topic": "reset_password", "offered_topic": "prepare_call"}
+    )
     events = run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert text.startswith(CHECKLIST)
@@ -42,8 +48,11 @@ def test_no_to_the_offer_is_acknowledged_and_the_offer_is_dropped(dispatcher, do
 
 
 def test_organisation_type_alone_repeats_the_latest_answer_for_it(dispatcher, domain):
-    tracker = make_tracker("inform_org_type", ["org_type"],
-                           slots={"org_type": "pharmacy", "last_topic": "reset_password"})
+    tracker = make_tracker(
+        "inform_org_type",
+        ["org_type"],
+        slots={"org_type": "pharmacy", "last_topic": "reset_password"},
+    )
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert text.startswith("To reset your NHSmail password")
@@ -51,8 +60,11 @@ def test_organisation_type_alone_repeats_the_latest_answer_for_it(dispatcher, do
 
 
 def test_organisation_type_after_a_compound_answer_repeats_both_parts(dispatcher, domain):
-    tracker = make_tracker("inform_org_type", ["org_type"], slots={
-        "org_type": "other", "last_topic": "reset_password+prepare_call"})
+    tracker = make_tracker(
+        "inform_org_type",
+        ["org_type"],
+        slots={"org_type": "other", "last_topic": "reset_password+prepare_call"},
+    )
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert org_step("other") in text
@@ -64,13 +76,17 @@ def test_organisation_type_before_any_question_is_noted(dispatcher, domain):
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     pharmacy = CONTENT.org_types["pharmacy"]["label"]
-    assert text == f"Thanks, I'll give the phone-menu steps for {pharmacy}. What do you need help with?"
+    assert (
+        text
+        == f"Thanks, I'll give the phone-menu steps for {pharmacy}. What do you need help with?"
+    )
     assert "/reset_password" in button_payloads(dispatcher)
 
 
 def test_reset_and_what_they_check_get_one_reply_with_both(dispatcher, domain):
-    events = run(ActionAnswerTopic(), dispatcher,
-                 make_tracker("reset_password+prepare_call"), domain)
+    events = run(
+        ActionAnswerTopic(), dispatcher, make_tracker("reset_password+prepare_call"), domain
+    )
     [text] = texts(dispatcher)
     assert f"Phone: {CONTENT.facts['helpdesk_phone']}" in text and MENU in text
     assert CHECKLIST in text and "- The email address of the NHSmail account" in text
@@ -87,18 +103,22 @@ def test_new_starter_and_leaver_get_one_reply_with_both(dispatcher, domain):
     assert "revoke their access to your care home's shared mailbox" in text
 
 
-def test_deleted_and_shared_mailbox_with_every_account_gone_gets_the_managers_route(dispatcher, domain):
+def test_deleted_and_shared_mailbox_with_every_account_gone_gets_the_managers_route(
+    dispatcher, domain
+):
     tracker = make_tracker("reinstate_account+shared_mailbox", ["account_scope"])
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert "the care home's current manager should:" in text
     assert CONTENT.fill("Have the site's ODS code to hand ({ods_code_format}).") in text
-    assert CONTENT.fill("Each care home site has one shared mailbox: {shared_mailbox_address}.") in text
+    assert (
+        CONTENT.fill("Each care home site has one shared mailbox: {shared_mailbox_address}.")
+        in text
+    )
 
 
 def test_another_system_gets_where_to_go_and_no_nhsmail_menu(dispatcher, domain):
-    tracker = make_tracker("out_of_scope", ["other_system"],
-                           text="the guest wifi password please")
+    tracker = make_tracker("out_of_scope", ["other_system"], text="the guest wifi password please")
     run(ActionExplainScope(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
     assert text.startswith("That isn't NHSmail, so I can't help with it here.")
@@ -108,16 +128,22 @@ def test_another_system_gets_where_to_go_and_no_nhsmail_menu(dispatcher, domain)
 
 
 def test_far_out_of_scope_gets_what_the_assistant_covers(dispatcher, domain):
-    run(ActionExplainScope(), dispatcher,
-        make_tracker("out_of_scope", text="who won the football"), domain)
+    run(
+        ActionExplainScope(),
+        dispatcher,
+        make_tracker("out_of_scope", text="who won the football"),
+        domain,
+    )
     [text] = texts(dispatcher)
     assert text.startswith("I can help with NHSmail accounts for care homes:")
 
 
 def test_out_of_scope_naming_nhsmail_offers_nhsmail_topics_first(dispatcher, domain):
-    tracker = make_tracker("out_of_scope", text="can nhsmail print in colour",
-                           ranking=[{"name": "out_of_scope", "confidence": 0.5},
-                                    {"name": "greet", "confidence": 0.3}])
+    tracker = make_tracker(
+        "out_of_scope",
+        text="can nhsmail print in colour",
+        ranking=[{"name": "out_of_scope", "confidence": 0.5}, {"name": "greet", "confidence": 0.3}],
+    )
     run(ActionExplainScope(), dispatcher, tracker, domain)
     payloads = button_payloads(dispatcher)
     assert payloads[0] == "/reset_password"
@@ -125,10 +151,15 @@ def test_out_of_scope_naming_nhsmail_offers_nhsmail_topics_first(dispatcher, dom
 
 
 def test_unsure_about_a_message_naming_nhsmail_never_offers_only_something_else(dispatcher, domain):
-    tracker = make_tracker("nlu_fallback", text="nhs mail thing",
-                           ranking=[{"name": "nlu_fallback", "confidence": 0.4},
-                                    {"name": "greet", "confidence": 0.3},
-                                    {"name": "thanks", "confidence": 0.2}])
+    tracker = make_tracker(
+        "nlu_fallback",
+        text="nhs mail thing",
+        ranking=[
+            {"name": "nlu_fallback", "confidence": 0.4},
+            {"name": "greet", "confidence": 0.3},
+            {"name": "thanks", "confidence": 0.2},
+        ],
+    )
     run(ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
     payloads = button_payloads(dispatcher)
     assert payloads == ["/reset_password", "/helpdesk_contact", "/out_of_scope"]

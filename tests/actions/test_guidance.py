@@ -1,5 +1,6 @@
 """The replies' building blocks, with the exact facts a caller needs (read
 from the content file, where a content owner keeps them)."""
+
 import pytest
 
 from actions import guidance
@@ -28,7 +29,11 @@ def test_helpdesk_contact_lines_carry_number_email_and_hours(content):
 def test_menu_path_defaults_to_social_care(content):
     assert content.default_org_type == "social_care"
     assert guidance.menu_path_lines(content) == [
-        "On the phone menu:", MENU_FIRST, org_step("social_care"), MENU_AGENT]
+        "On the phone menu:",
+        MENU_FIRST,
+        org_step("social_care"),
+        MENU_AGENT,
+    ]
 
 
 def test_menu_path_for_a_pharmacy(content):
@@ -149,7 +154,11 @@ def test_choose_topic(intent, entities, all_deleted, topic):
 
 def test_clarify_offers_the_two_likeliest_topics_and_a_way_out(content):
     reply = guidance.clarify(content, ["greet", "reset_password", "add_user", "guides_faq"])
-    assert [b["payload"] for b in reply.buttons] == ["/reset_password", "/add_user", "/out_of_scope"]
+    assert [b["payload"] for b in reply.buttons] == [
+        "/reset_password",
+        "/add_user",
+        "/out_of_scope",
+    ]
     assert reply.buttons[0]["title"] == "Reset a password or unlock an account"
 
 

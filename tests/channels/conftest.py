@@ -1,5 +1,6 @@
 """The channels run here in-process, as inside the Rasa server: with the
 project's Rasa patches in force, as rasa_server.py puts them."""
+
 import pytest
 
 import patches

@@ -1,5 +1,6 @@
 """A message's secrets are decided on the raw text, inside Rasa, before it is
 parsed or stored (channels/disclosure.py)."""
+
 import asyncio
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -7,8 +8,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels import disclosure
-from patches.disclosure import wrap_with_tracker
 from nlp.privacy import warning_text
+from patches.disclosure import wrap_with_tracker
 
 
 def tracker_after(*events):
@@ -20,8 +21,11 @@ def message(text):
 
 
 def test_a_lone_password_after_a_login_message_is_flagged_and_masked():
-    tracker = tracker_after(UserUttered("i cant log in, it keeps saying wrong"),
-                            ActionExecuted("action_answer_topic"), BotUttered("Call the helpdesk"))
+    tracker = tracker_after(
+        UserUttered("i cant log in, it keeps saying wrong"),
+        ActionExecuted("action_answer_topic"),
+        BotUttered("Call the helpdesk"),
+    )
     typed = message("Bluebell77x")
     verdict = disclosure.guard(typed, tracker)
     assert verdict == {"disclosed": True, "context": "password"}
@@ -45,8 +49,12 @@ def test_a_clicked_button_is_never_taken_for_a_secret():
 
 
 def test_metadata_sent_by_a_client_cannot_skip_the_check():
-    forged = UserMessage("my password is Fluffy22", CollectingOutputChannel(), "s1",
-                         metadata={"privacy": {"disclosed": False, "context": ""}})
+    forged = UserMessage(
+        "my password is Fluffy22",
+        CollectingOutputChannel(),
+        "s1",
+        metadata={"privacy": {"disclosed": False, "context": ""}},
+    )
     seen = []
 
     async def rasa_handles(self, msg, tracker):

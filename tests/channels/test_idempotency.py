@@ -4,6 +4,7 @@ The whole path (REST, Rasa's lock, the SQL store) is in tests/e2e/test_rest.py
 and the kill -9 test in tests/cluster/test_cluster.py; these pin the parts
 (tests/patches/ shows the wrappers in force in Rasa's own methods).
 """
+
 import asyncio
 from types import SimpleNamespace
 
@@ -11,33 +12,41 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from patches import idempotency as idempotency_patch
 from channels.idempotency import RetryableMessage, replies_to, user_message
+from patches import idempotency as idempotency_patch
 
 BUTTONS = [{"title": "Prepare for the call", "payload": "/prepare_call"}]
 
 
 def conversation():
-    return DialogueStateTracker.from_events("s1", [
-        UserUttered("my account was deleted", message_id="m1"),
-        ActionExecuted("reinstate_form"),
-        BotUttered("Has every NHSmail account linked to your organisation been deleted?"),
-        ActionExecuted("action_listen"),
-        UserUttered("yes", message_id="m2"),
-        SlotSet("all_accounts_deleted", True),
-        BotUttered("Your current manager should call 0333 200 1133.", data={"buttons": BUTTONS}),
-        BotUttered("Anything else?"),
-        ActionExecuted("action_listen"),
-        UserUttered("thanks", message_id="m3"),
-    ])
+    return DialogueStateTracker.from_events(
+        "s1",
+        [
+            UserUttered("my account was deleted", message_id="m1"),
+            ActionExecuted("reinstate_form"),
+            BotUttered("Has every NHSmail account linked to your organisation been deleted?"),
+            ActionExecuted("action_listen"),
+            UserUttered("yes", message_id="m2"),
+            SlotSet("all_accounts_deleted", True),
+            BotUttered(
+                "Your current manager should call 0333 200 1133.", data={"buttons": BUTTONS}
+            ),
+            BotUttered("Anything else?"),
+            ActionExecuted("action_listen"),
+            UserUttered("thanks", message_id="m3"),
+        ],
+    )
 
 
 def test_the_replies_of_a_stored_turn_are_read_back_in_order_with_their_buttons():
     replies = replies_to(conversation(), "m2")
     assert [(r["text"], r.get("buttons")) for r in replies] == [
-        ("Your current manager should call 0333 200 1133.", BUTTONS), ("Anything else?", None)]
+        ("Your current manager should call 0333 200 1133.", BUTTONS),
+        ("Anything else?", None),
+    ]
     assert [r["text"] for r in replies_to(conversation(), "m1")] == [
-        "Has every NHSmail account linked to your organisation been deleted?"]
+        "Has every NHSmail account linked to your organisation been deleted?"
+    ]
     assert replies_to(conversation(), "m3") == []  # stored, not answered yet
     assert replies_to(conversation(), "m9") is None
 
@@ -62,24 +71,38 @@ def test_a_retry_gets_the_first_answer_and_is_not_parsed_or_handled_again():
     processor = SimpleNamespace()
 
     out = CollectingOutputChannel()
-    sent = asyncio.run(handle_message(
-        processor, RetryableMessage("yes", out, "s1", message_id="m2")))
+    sent = asyncio.run(
+        handle_message(processor, RetryableMessage("yes", out, "s1", message_id="m2"))
+    )
     assert [(m["recipient_id"], m["text"], m.get("buttons")) for m in sent] == [
         ("s1", "Your current manager should call 0333 200 1133.", BUTTONS),
-        ("s1", "Anything else?", None)]
+        ("s1", "Anything else?", None),
+    ]
     assert handled == []
 
     # Teams' and Slack's retries: the first answer was posted already.
     out = CollectingOutputChannel()
-    assert asyncio.run(handle_message(
-        processor, RetryableMessage("yes", out, "s1", message_id="m2", replay=False))) == []
+    assert (
+        asyncio.run(
+            handle_message(
+                processor, RetryableMessage("yes", out, "s1", message_id="m2", replay=False)
+            )
+        )
+        == []
+    )
     assert out.messages == [] and handled == []
 
     # A new id, and a message without one, are handled as usual.
-    assert asyncio.run(handle_message(processor, RetryableMessage(
-        "no", CollectingOutputChannel(), "s1", message_id="m4"))) == ["handled"]
-    assert asyncio.run(handle_message(processor, UserMessage(
-        "yes", CollectingOutputChannel(), "s1", message_id="m2"))) == ["handled"]
+    assert asyncio.run(
+        handle_message(
+            processor, RetryableMessage("no", CollectingOutputChannel(), "s1", message_id="m4")
+        )
+    ) == ["handled"]
+    assert asyncio.run(
+        handle_message(
+            processor, UserMessage("yes", CollectingOutputChannel(), "s1", message_id="m2")
+        )
+    ) == ["handled"]
     assert handled == ["no", "yes"]
 
 

@@ -1,4 +1,5 @@
 """The hardened REST channel's parsing and limits, and one turn in a small app."""
+
 import threading
 import time
 import uuid
@@ -9,15 +10,17 @@ from sanic import Sanic
 
 from actions.content import get_content
 from channels import limits
-from settings import load
 from channels.guard import clean_text
 from channels.rest import GuardedRestInput, parse_body
+from settings import load
 from tests.support.servers import free_port
 
 
 def test_a_good_body_is_parsed_and_cleaned():
     assert parse_body(b'{"sender": " s1 ", "message": "hi\\u0000 there\\n"}') == {
-        "sender": "s1", "message": "hi there\n"}
+        "sender": "s1",
+        "message": "hi there\n",
+    }
 
 
 @pytest.mark.parametrize(
@@ -33,8 +36,10 @@ def test_a_good_body_is_parsed_and_cleaned():
         (b"{" + b" " * load({}).chat_max_body_bytes + b"}", "larger than"),
         (b'{"sender": "s", "message": "x", "message_id": 7}', '"message_id", if given, must be'),
         (b'{"sender": "s", "message": "x", "message_id": " "}', '"message_id", if given, must be'),
-        (b'{"sender": "s", "message": "x", "message_id": "' + b"m" * 129 + b'"}',
-         "at most 128 characters"),
+        (
+            b'{"sender": "s", "message": "x", "message_id": "' + b"m" * 129 + b'"}',
+            "at most 128 characters",
+        ),
     ],
 )
 def test_bad_bodies_say_what_is_wrong(body, problem):
@@ -44,7 +49,10 @@ def test_bad_bodies_say_what_is_wrong(body, problem):
 
 def test_a_message_id_is_kept_for_retries():
     assert parse_body(b'{"sender": "s1", "message": "yes", "message_id": " m-1 "}') == {
-        "sender": "s1", "message": "yes", "message_id": "m-1"}
+        "sender": "s1",
+        "message": "yes",
+        "message_id": "m-1",
+    }
 
 
 def test_clean_text_drops_control_and_direction_characters_but_keeps_emoji_and_rtl():
@@ -67,6 +75,7 @@ def test_rate_limiter_keeps_a_bounded_number_of_keys():
 
 # --- a turn that fails after replies were collected --------------------------
 
+
 def serve_rest(on_new_message):
     """The REST channel in a small Sanic app on loopback, as Rasa mounts it."""
     port = free_port()
@@ -75,9 +84,13 @@ def serve_rest(on_new_message):
     app.blueprint(GuardedRestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
     loops = []
     app.register_listener(lambda app, loop: loops.append(loop), "after_server_start")
-    threading.Thread(target=app.run, daemon=True, kwargs=dict(
-        host="127.0.0.1", port=port, register_sys_signals=False, motd=False,
-        access_log=False)).start()
+    threading.Thread(
+        target=app.run,
+        daemon=True,
+        kwargs=dict(
+            host="127.0.0.1", port=port, register_sys_signals=False, motd=False, access_log=False
+        ),
+    ).start()
     url = f"http://127.0.0.1:{port}/webhooks/rest"
     deadline = time.monotonic() + 20
     while True:
@@ -93,17 +106,20 @@ def serve_rest(on_new_message):
 def test_a_turn_that_fails_after_replying_is_answered_503_so_the_client_asks_again():
     """E.g. the tracker store failed while saving: the reply would be out of a
     conversation the server did not keep, so none of it is sent."""
+
     async def replies_then_fails(message):
         await message.output_channel.send_text_message(message.sender_id, "an answer")
         raise RuntimeError("cannot write the conversation")
 
     url, stop = serve_rest(replies_then_fails)
     try:
-        answer = requests.post(url + "/webhook", json={"sender": "s1", "message": "yes"},
-                               timeout=10)
+        answer = requests.post(
+            url + "/webhook", json={"sender": "s1", "message": "yes"}, timeout=10
+        )
     finally:
         stop()
     content = get_content()
     assert answer.status_code == 503
-    assert answer.json() == [{"recipient_id": "s1",
-                              "text": content.fill(content.messages["unavailable"])}]
+    assert answer.json() == [
+        {"recipient_id": "s1", "text": content.fill(content.messages["unavailable"])}
+    ]

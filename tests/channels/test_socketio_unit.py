@@ -1,6 +1,7 @@
 """The website chat channel without a model: its settings, its origin check,
 its widget files, and the socket.io fix, on an in-process Sanic server whose
 "agent" answers every message with an echo and a button."""
+
 import asyncio
 import hashlib
 import logging
@@ -30,6 +31,7 @@ QUIET.setLevel(logging.CRITICAL)
 
 # --- settings and the origin check ------------------------------------------
 
+
 def test_the_channel_is_on_without_settings_and_reads_cors_origins(monkeypatch):
     monkeypatch.delenv("CORS_ORIGINS", raising=False)
     assert GuardedSocketIOInput.from_credentials(None).cors_origins == []
@@ -39,20 +41,31 @@ def test_the_channel_is_on_without_settings_and_reads_cors_origins(monkeypatch):
     assert channel.cors_origins == [SITE] and channel.session_persistence
 
 
-@pytest.mark.parametrize("origin, environ, allowed", [
-    (SITE, {"HTTP_HOST": "chat.example"}, True),
-    ("http://chat.example", {"HTTP_HOST": "chat.example", "wsgi.url_scheme": "http"}, True),
-    ("https://chat.example", {"HTTP_HOST": "internal:5005", "wsgi.url_scheme": "https",
-                              "HTTP_X_FORWARDED_HOST": "chat.example"}, True),
-    ("https://chat.example", {"HTTP_HOST": "chat.example", "wsgi.url_scheme": "http"}, False),
-    ("https://evil.example", {"HTTP_HOST": "chat.example"}, False),
-    ("null", {"HTTP_HOST": "chat.example"}, False),
-])
+@pytest.mark.parametrize(
+    "origin, environ, allowed",
+    [
+        (SITE, {"HTTP_HOST": "chat.example"}, True),
+        ("http://chat.example", {"HTTP_HOST": "chat.example", "wsgi.url_scheme": "http"}, True),
+        (
+            "https://chat.example",
+            {
+                "HTTP_HOST": "internal:5005",
+                "wsgi.url_scheme": "https",
+                "HTTP_X_FORWARDED_HOST": "chat.example",
+            },
+            True,
+        ),
+        ("https://chat.example", {"HTTP_HOST": "chat.example", "wsgi.url_scheme": "http"}, False),
+        ("https://evil.example", {"HTTP_HOST": "chat.example"}, False),
+        ("null", {"HTTP_HOST": "chat.example"}, False),
+    ],
+)
 def test_only_the_same_origin_and_listed_origins_may_connect(origin, environ, allowed):
     assert OriginCheck([SITE])(origin, environ) is allowed
 
 
 # --- the widget's files ---------------------------------------------------------
+
 
 def test_the_vendored_client_matches_the_checksum_in_its_readme():
     readme = (WIDGET_DIR / "vendor" / "README.md").read_text()
@@ -76,6 +89,7 @@ def test_the_widget_never_builds_html_from_text():
 
 # --- on a server ----------------------------------------------------------------
 
+
 class EchoAgent:
     """Stands in for Rasa's agent: answers through the channel's output."""
 
@@ -85,7 +99,8 @@ class EchoAgent:
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append((message.sender_id, message.text))
         await message.output_channel.send_text_with_buttons(
-            message.sender_id, f"echo: {message.text}", [{"title": "Yes", "payload": "/affirm"}])
+            message.sender_id, f"echo: {message.text}", [{"title": "Yes", "payload": "/affirm"}]
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -139,8 +154,13 @@ def test_with_session_persistence_the_reply_reaches_the_user():
         async with serving(GuardedSocketIOInput()) as (url, agent):
             session_id, replies = await one_exchange(url, "hello <b>there</b>")
         assert agent.received == [(session_id, "hello <b>there</b>")]
-        assert replies == [{"text": "echo: hello <b>there</b>", "quick_replies": [
-            {"content_type": "text", "title": "Yes", "payload": "/affirm"}]}]
+        assert replies == [
+            {
+                "text": "echo: hello <b>there</b>",
+                "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}],
+            }
+        ]
+
     asyncio.run(run())
 
 
@@ -148,10 +168,12 @@ def test_with_session_persistence_the_reply_reaches_the_user():
 def test_rasas_own_handler_loses_the_reply_which_is_why_the_subclass_exists():
     """RasaHQ/rasa#13027: if this starts failing, Rasa has fixed enter_room and
     GuardedSocketIOInput.session_request can go back to Rasa's."""
+
     async def run():
         async with serving(SocketIOInput(session_persistence=True)) as (url, agent):
             _, replies = await one_exchange(url, "hello", seconds=1.5)
         assert len(agent.received) == 1 and replies == []
+
     asyncio.run(run())
 
 
@@ -164,20 +186,30 @@ def test_the_per_address_limit_counts_every_conversation_from_one_address():
         assert [r[0]["text"] for r in replies[:2]] == ["echo: question 0", "echo: question 1"]
         assert replies[2] == [{"text": channel.turns.reply("rate_limited")}]
         assert len(agent.received) == 2
+
     asyncio.run(run())
 
 
 def test_with_rasas_cors_on_too_a_listed_origin_gets_one_allow_origin_header():
     """Browsers refuse a response with two Access-Control-Allow-Origin headers."""
+
     async def run():
         async with serving(GuardedSocketIOInput([SITE]), cors_origins=[SITE]) as (url, _):
-            listed, other = await asyncio.gather(*(
-                asyncio.to_thread(requests.get, f"{url}/socket.io/?EIO=4&transport=polling",
-                                  headers={"Origin": origin}, timeout=5)
-                for origin in (SITE, "https://evil.example")))
+            listed, other = await asyncio.gather(
+                *(
+                    asyncio.to_thread(
+                        requests.get,
+                        f"{url}/socket.io/?EIO=4&transport=polling",
+                        headers={"Origin": origin},
+                        timeout=5,
+                    )
+                    for origin in (SITE, "https://evil.example")
+                )
+            )
         assert listed.status_code == 200
         assert listed.raw.headers.getlist("Access-Control-Allow-Origin") == [SITE]
         assert other.status_code == 400
+
     asyncio.run(run())
 
 
@@ -186,10 +218,14 @@ def test_the_widget_is_served_under_chat():
         async with serving(GuardedSocketIOInput()) as (url, _):
             page, script = await asyncio.gather(
                 asyncio.to_thread(requests.get, f"{url}/chat/", timeout=5),
-                asyncio.to_thread(requests.get, f"{url}/chat/widget.js", timeout=5))
+                asyncio.to_thread(requests.get, f"{url}/chat/widget.js", timeout=5),
+            )
         return page, script
+
     page, script = asyncio.run(run())
-    assert page.status_code == 200 and "frame-ancestors 'none'" in \
-        page.headers["Content-Security-Policy"]
+    assert (
+        page.status_code == 200
+        and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    )
     assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
     assert script.content == (WIDGET_DIR / "widget.js").read_bytes()

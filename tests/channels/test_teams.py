@@ -4,6 +4,7 @@ Microsoft is the local fake (tests/support/fakes/microsoft.py); Rasa is replaced
 small ``on_new_message`` that records what reached it and answers, so these
 tests see exactly what the channel hands to Rasa.
 """
+
 import asyncio
 import logging
 import threading
@@ -22,8 +23,10 @@ from channels.idempotency import RetryableMessage
 from tests.support.fakes.microsoft import FakeMicrosoft, new_key
 from tests.support.servers import free_port
 
-BUTTONS = [{"title": "I work in a pharmacy", "payload": "/pharmacy"},
-           {"title": "Yes", "payload": "/affirm"}]
+BUTTONS = [
+    {"title": "I work in a pharmacy", "payload": "/pharmacy"},
+    {"title": "Yes", "payload": "/affirm"},
+]
 
 
 class FakeRasa:
@@ -59,9 +62,17 @@ class Server:
         self.app = Sanic(f"teams_test_{uuid.uuid4().hex[:8]}")
         self.app.blueprint(channel.blueprint(self.rasa), url_prefix="/webhooks/teams")
         self.app.register_listener(self._started, "after_server_start")
-        self.thread = threading.Thread(target=self.app.run, daemon=True, kwargs=dict(
-            host="127.0.0.1", port=self.port, register_sys_signals=False, motd=False,
-            access_log=False))
+        self.thread = threading.Thread(
+            target=self.app.run,
+            daemon=True,
+            kwargs=dict(
+                host="127.0.0.1",
+                port=self.port,
+                register_sys_signals=False,
+                motd=False,
+                access_log=False,
+            ),
+        )
 
     async def _started(self, app, loop) -> None:
         self.loop = loop
@@ -120,12 +131,20 @@ def no_reply_within(microsoft, conversation: str, seconds: float = 0.3) -> bool:
 
 # --- pieces, without a server ---------------------------------------------------
 
-@pytest.mark.parametrize("kind, text, expected", [
-    ("channel", "<at>NHSmail bot</at> how do i reset my password", "how do i reset my password"),
-    ("groupChat", "  <at id=\"0\">NHSmail bot</at>\n how do I reset it? ", "how do I reset it?"),
-    ("channel", "ask <at>Jane</at> about <at>NHSmail bot</at>", "ask about"),
-    ("personal", "how do I reset it?\u200e", "how do I reset it?"),
-])
+
+@pytest.mark.parametrize(
+    "kind, text, expected",
+    [
+        (
+            "channel",
+            "<at>NHSmail bot</at> how do i reset my password",
+            "how do i reset my password",
+        ),
+        ("groupChat", '  <at id="0">NHSmail bot</at>\n how do I reset it? ', "how do I reset it?"),
+        ("channel", "ask <at>Jane</at> about <at>NHSmail bot</at>", "ask about"),
+        ("personal", "how do I reset it?\u200e", "how do I reset it?"),
+    ],
+)
 def test_mentions_are_taken_out_of_channel_and_group_chat_messages(kind, text, expected):
     activity = {"text": text, "conversation": {"id": "c", "conversationType": kind}}
     assert teams.user_text(activity) == expected
@@ -134,19 +153,30 @@ def test_mentions_are_taken_out_of_channel_and_group_chat_messages(kind, text, e
 def test_buttons_become_a_hero_card_of_imback_buttons_showing_their_titles():
     assert teams.hero_card(BUTTONS) == {
         "contentType": "application/vnd.microsoft.card.hero",
-        "content": {"buttons": [
-            {"type": "imBack", "title": "I work in a pharmacy", "value": "I work in a pharmacy"},
-            {"type": "imBack", "title": "Yes", "value": "Yes"}]}}
+        "content": {
+            "buttons": [
+                {
+                    "type": "imBack",
+                    "title": "I work in a pharmacy",
+                    "value": "I work in a pharmacy",
+                },
+                {"type": "imBack", "title": "Yes", "value": "Yes"},
+            ]
+        },
+    }
 
 
 def test_every_line_of_a_reply_is_its_own_markdown_paragraph():
-    assert teams.markdown("Phone: 1\nEmail: 2\n\n1. first  \n2. second\n") == \
-        "Phone: 1\n\nEmail: 2\n\n1. first\n\n2. second"
+    assert (
+        teams.markdown("Phone: 1\nEmail: 2\n\n1. first  \n2. second\n")
+        == "Phone: 1\n\nEmail: 2\n\n1. first\n\n2. second"
+    )
 
 
 def test_one_tracker_per_user_per_conversation_with_a_bounded_id():
     def activity(conversation, user):
         return {"conversation": {"id": conversation}, "from": {"id": "29:x", "aadObjectId": user}}
+
     first = teams.sender_id(activity("a:" + "c" * 300, "u1"))
     assert first == teams.sender_id(activity("a:" + "c" * 300, "u1"))
     assert first != teams.sender_id(activity("a:" + "c" * 300, "u2"))
@@ -154,17 +184,26 @@ def test_one_tracker_per_user_per_conversation_with_a_bounded_id():
     assert first.startswith("teams-") and len(first) < 64
 
 
-@pytest.mark.parametrize("body, problem", [
-    (b"", "not valid UTF-8 JSON"),
-    (b"{not json", "not valid UTF-8 JSON"),
-    (b"[1]", "must be a Bot Framework activity"),
-    (b'{"text": "hi"}', "must be a Bot Framework activity"),
-    (b'{"type": "message", "conversation": {"id": "c"}, "from": {"id": "u"}}', "serviceUrl"),
-    (b'{"type": "message", "serviceUrl": "s", "from": {"id": "u"}}', "conversation.id"),
-    (b'{"type": "message", "serviceUrl": "s", "conversation": {"id": "c"}, "from": 3}', "from.id"),
-    (b'{"type": "message", "serviceUrl": "s", "conversation": {"id": "c"},'
-     b' "from": {"id": "u"}, "text": 5}', "text must be a string"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"", "not valid UTF-8 JSON"),
+        (b"{not json", "not valid UTF-8 JSON"),
+        (b"[1]", "must be a Bot Framework activity"),
+        (b'{"text": "hi"}', "must be a Bot Framework activity"),
+        (b'{"type": "message", "conversation": {"id": "c"}, "from": {"id": "u"}}', "serviceUrl"),
+        (b'{"type": "message", "serviceUrl": "s", "from": {"id": "u"}}', "conversation.id"),
+        (
+            b'{"type": "message", "serviceUrl": "s", "conversation": {"id": "c"}, "from": 3}',
+            "from.id",
+        ),
+        (
+            b'{"type": "message", "serviceUrl": "s", "conversation": {"id": "c"},'
+            b' "from": {"id": "u"}, "text": 5}',
+            "text must be a string",
+        ),
+    ],
+)
 def test_bad_bodies_say_what_is_wrong(body, problem):
     with pytest.raises(ValueError, match=problem):
         teams.parse_activity(body)
@@ -172,13 +211,16 @@ def test_bad_bodies_say_what_is_wrong(body, problem):
 
 # --- off, and offline -------------------------------------------------------------
 
+
 def test_without_its_settings_the_channel_is_off_with_one_log_line_and_answers_503(
-        monkeypatch, caplog):
+    monkeypatch, caplog
+):
     with caplog.at_level(logging.WARNING):
         channel = channel_from_env(monkeypatch, {"TEAMS_APP_ID": "id"})
     assert [r.getMessage() for r in caplog.records] == [
         "Teams channel is off: set TEAMS_APP_PASSWORD, TEAMS_TENANT_ID to switch it on "
-        "(docs/channels.md)."]
+        "(docs/channels.md)."
+    ]
     server = Server(channel).start()
     try:
         answer = requests.post(server.webhook, json={"type": "message"}, timeout=5)
@@ -189,8 +231,7 @@ def test_without_its_settings_the_channel_is_off_with_one_log_line_and_answers_5
         server.stop()
 
 
-def test_offline_at_start_it_answers_503_then_loads_the_keys_when_microsoft_comes_back(
-        monkeypatch):
+def test_offline_at_start_it_answers_503_then_loads_the_keys_when_microsoft_comes_back(monkeypatch):
     later = FakeMicrosoft(port=free_port())  # nothing listens on its port yet
     server = Server(channel_from_env(monkeypatch, later.env())).start()
     try:
@@ -203,8 +244,10 @@ def test_offline_at_start_it_answers_503_then_loads_the_keys_when_microsoft_come
         later.start()
         server.wait_until_ready(seconds=10)  # the next retry, 2 s after the second failure
         assert later.post(server.webhook, activity).status_code == 200
-        assert later.wait_for_replies(activity["conversation"]["id"])[0]["text"] == \
-            "You said: hello\n\nBye"
+        assert (
+            later.wait_for_replies(activity["conversation"]["id"])[0]["text"]
+            == "You said: hello\n\nBye"
+        )
     finally:
         server.stop()
         later.stop()
@@ -212,14 +255,17 @@ def test_offline_at_start_it_answers_503_then_loads_the_keys_when_microsoft_come
 
 # --- a good message -----------------------------------------------------------------
 
+
 def test_a_signed_message_reaches_rasa_and_the_reply_goes_back_into_the_conversation(
-        server, microsoft):
+    server, microsoft
+):
     activity = microsoft.message("how do I reset my password?")
     conversation = activity["conversation"]["id"]
     answer = microsoft.post(server.webhook, activity)
     assert answer.status_code == 200
-    assert server.rasa.received == [{"sender": teams.sender_id(activity),
-                                     "text": "how do I reset my password?"}]
+    assert server.rasa.received == [
+        {"sender": teams.sender_id(activity), "text": "how do I reset my password?"}
+    ]
     [reply] = microsoft.replies(conversation)  # sent before the request was answered
     assert reply["_path"] == f"/service/v3/conversations/{conversation}/activities/{activity['id']}"
     assert reply["type"] == "message" and reply["textFormat"] == "markdown"
@@ -252,8 +298,9 @@ def test_a_clicked_button_reaches_rasa_as_its_payload(server, microsoft):
     buttons = card["attachments"][0]["content"]["buttons"]
     assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.hero"
     # Teams sends an imBack button's value as the user's text (in a channel, after a mention).
-    click = microsoft.message(f"<at>NHSmail bot</at> {buttons[0]['value']}", conversation,
-                              conversation_type="channel")
+    click = microsoft.message(
+        f"<at>NHSmail bot</at> {buttons[0]['value']}", conversation, conversation_type="channel"
+    )
     assert microsoft.post(server.webhook, click).ok
     assert server.rasa.received[-1]["text"] == "/pharmacy"
     # Another user in the same thread was not offered the buttons: typed text stays text.
@@ -280,8 +327,9 @@ def test_other_activities_are_acknowledged_without_a_reply(server, microsoft):
 
 @pytest.mark.parametrize("body", [b"{oops", b"[]", b'"message"', b"\xff"])
 def test_malformed_bodies_get_400_json(server, body):
-    answer = requests.post(server.webhook, data=body, timeout=5,
-                           headers={"Content-Type": "application/json"})
+    answer = requests.post(
+        server.webhook, data=body, timeout=5, headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 400 and "error" in answer.json()
 
 
@@ -291,8 +339,10 @@ def test_a_slow_turn_is_answered_202_in_time_and_the_reply_follows(server, micro
     started = time.monotonic()
     assert microsoft.post(server.webhook, activity).status_code == 202
     assert time.monotonic() - started < 0.9
-    assert microsoft.wait_for_replies(activity["conversation"]["id"], timeout=5)[0]["text"] == \
-        "done at last"
+    assert (
+        microsoft.wait_for_replies(activity["conversation"]["id"], timeout=5)[0]["text"]
+        == "done at last"
+    )
 
 
 def test_a_failing_turn_gets_the_unavailable_reply(server, microsoft):
@@ -311,13 +361,17 @@ REFUSED = {
     "expired": (dict(exp=int(time.time()) - 400), "the token has expired"),
     "not yet valid": (dict(nbf=int(time.time()) + 400), "the token is not valid yet"),
     "unsigned": (dict(alg="none"), "the token must be signed with RS256"),
-    "HS256 (algorithm confusion)": (dict(alg="HS256", key="secret"),
-                                  "the token must be signed with RS256"),
+    "HS256 (algorithm confusion)": (
+        dict(alg="HS256", key="secret"),
+        "the token must be signed with RS256",
+    ),
     "wrong audience": (dict(aud="another-bot"), "the token is for another bot"),
     "wrong issuer": (dict(iss="https://evil.example"), "the token has the wrong issuer"),
     "unknown kid": (dict(kid="nobody"), "the token's signing key is unknown"),
-    "serviceurl elsewhere": (dict(serviceurl="http://127.0.0.1:9/steal"),
-                             "the token's serviceurl does not match the activity"),
+    "serviceurl elsewhere": (
+        dict(serviceurl="http://127.0.0.1:9/steal"),
+        "the token's serviceurl does not match the activity",
+    ),
     "no expiry": (dict(exp=None), "the token lacks a required claim"),
 }
 
@@ -354,7 +408,9 @@ def test_a_key_not_endorsed_for_the_channel_is_refused(server, microsoft):
     activity = dict(microsoft.message("hello"), channelId="webchat")
     answer = microsoft.post(server.webhook, activity)
     assert answer.status_code == 401
-    assert answer.json() == {"error": "Unauthorized: the signing key is not endorsed for this channel."}
+    assert answer.json() == {
+        "error": "Unauthorized: the signing key is not endorsed for this channel."
+    }
 
 
 def test_a_new_kid_reloads_the_keys_but_at_most_once_a_minute(server, microsoft):

@@ -10,6 +10,7 @@ RabbitMQ queue and exchange, removed at the end; one that is down is started
 for the run and stopped after it. A service or tool that is missing skips
 these tests with the reason, or fails them when CI is set.
 """
+
 import secrets
 import time
 
@@ -36,8 +37,10 @@ def machine_postgresql_left_alone():
     before = machine_postmaster_started()
     yield before
     after = machine_postmaster_started()
-    assert after == before, (f"the machine's PostgreSQL started at {before}, and at {after} "
-                             "after the cluster tests (None: not accepting connections)")
+    assert after == before, (
+        f"the machine's PostgreSQL started at {before}, and at {after} "
+        "after the cluster tests (None: not accepting connections)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,12 +79,19 @@ def cluster(tmp_path_factory, postgres, machine_redis_and_rabbitmq):
         unavailable(f"cluster tests need it: {problem}")
     settings = Settings(
         directory=tmp_path_factory.mktemp("cluster"),
-        port=free_port(), actions_port=free_port(),
-        rasa_ports=[free_port(), free_port()], action_ports=[free_port(), free_port()],
-        database=f"nhsmail_test_{RUN_ID}", pg_host=postgres.host, pg_port=postgres.port,
-        redis_db=1, redis_prefix=f"test{RUN_ID}",
-        queue=f"nhsmail_test_{RUN_ID}", exchange=f"nhsmail_test_{RUN_ID}",
-        lock_lifetime=8, retry_seconds=2,
+        port=free_port(),
+        actions_port=free_port(),
+        rasa_ports=[free_port(), free_port()],
+        action_ports=[free_port(), free_port()],
+        database=f"nhsmail_test_{RUN_ID}",
+        pg_host=postgres.host,
+        pg_port=postgres.port,
+        redis_db=1,
+        redis_prefix=f"test{RUN_ID}",
+        queue=f"nhsmail_test_{RUN_ID}",
+        exchange=f"nhsmail_test_{RUN_ID}",
+        lock_lifetime=8,
+        retry_seconds=2,
         extra_env={"CHAT_RATE_PER_SENDER": UNLIMITED, "CHAT_RATE_PER_ADDRESS": UNLIMITED},
     )
     cluster = Cluster(settings)
@@ -92,8 +102,10 @@ def cluster(tmp_path_factory, postgres, machine_redis_and_rabbitmq):
         cluster.wait_ready()
         for i in range(len(settings.rasa_ports)):  # the first turn of a server is slow
             say(cluster.rasa_url(i), f"warm-up-{i}", "hello")
-        MEASURED.append(f"cluster: 2 Rasa servers, 2 action servers and nginx ready in "
-                        f"{time.monotonic() - started:.0f}s")
+        MEASURED.append(
+            f"cluster: 2 Rasa servers, 2 action servers and nginx ready in "
+            f"{time.monotonic() - started:.0f}s"
+        )
         yield cluster
     finally:
         cluster.stop()

@@ -4,6 +4,7 @@ The servers are started once (tests/cluster/conftest.py). The tests run in
 this order on purpose: the last ones stop the tests' own PostgreSQL and kill a
 server.
 """
+
 import signal
 import threading
 import time
@@ -13,8 +14,21 @@ import requests
 from cluster import services
 from stores.lock import AtomicRedisLockStore
 from tests.support.cluster import (
-    FORM_NO, FORM_YES, PASSWORD, Expect, in_parallel, post, ready, retrying_post, say,
-    stored_events, stored_turns, stored_user_texts, text_of, wait_until_ready)
+    FORM_NO,
+    FORM_YES,
+    PASSWORD,
+    Expect,
+    in_parallel,
+    post,
+    ready,
+    retrying_post,
+    say,
+    stored_events,
+    stored_turns,
+    stored_user_texts,
+    text_of,
+    wait_until_ready,
+)
 from tests.support.measured import MEASURED
 from tests.support.services import read_queue
 from tests.support.widget import Chat
@@ -22,15 +36,19 @@ from tests.support.widget import Chat
 
 def test_a_conversation_alternating_between_servers_mid_form_stays_coherent(cluster):
     a, b = cluster.rasa_url(0), cluster.rasa_url(1)
-    for sender, (first, second), servers in [("alt-yes", FORM_YES, (a, b)),
-                                             ("alt-no", FORM_NO, (b, a))]:
+    for sender, (first, second), servers in [
+        ("alt-yes", FORM_YES, (a, b)),
+        ("alt-no", FORM_NO, (b, a)),
+    ]:
         replies = say(servers[0], sender, first[0])
         assert first[1](replies), text_of(replies)
         # The other server goes on with the form the first one started.
         replies = say(servers[1], sender, second[0])
         assert second[1](replies), text_of(replies)
         assert stored_user_texts(cluster, sender) == [first[0], second[0]]
-        loops = [e.get("name") for e in stored_events(cluster, sender) if e["event"] == "active_loop"]
+        loops = [
+            e.get("name") for e in stored_events(cluster, sender) if e["event"] == "active_loop"
+        ]
         assert loops == ["reinstate_form", None]  # opened once, closed once
 
 
@@ -44,13 +62,18 @@ def test_the_website_chat_works_through_nginx_from_the_clusters_own_page(cluster
     chat = Chat(served, origin=cluster.url)
     try:
         chat.start()
-        replies = chat.ask("how do I reset my password?",
-                           until=lambda texts: any(phone in t for t in texts))
+        replies = chat.ask(
+            "how do I reset my password?", until=lambda texts: any(phone in t for t in texts)
+        )
         assert any(phone in t for t in replies)
     finally:
         chat.close()
-    refused = requests.get(f"{cluster.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
-                           headers={"Origin": "https://someone-else.example"}, timeout=10)
+    refused = requests.get(
+        f"{cluster.url}/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers={"Origin": "https://someone-else.example"},
+        timeout=10,
+    )
     assert refused.status_code == 400
 
 
@@ -63,14 +86,19 @@ def test_concurrent_messages_for_one_sender_are_processed_in_order(cluster):
     script = PASSWORD + FORM_YES + PASSWORD
     senders = [f"burst-{i}" for i in range(2)]
     s = cluster.settings
-    locks = AtomicRedisLockStore(host=services.HOST, port=services.PORTS["redis"],
-                                 db=s.redis_db, key_prefix=s.redis_prefix)
+    locks = AtomicRedisLockStore(
+        host=services.HOST, port=services.PORTS["redis"], db=s.redis_db, key_prefix=s.redis_prefix
+    )
     tickets = {sender: locks.issue_ticket(sender, 60) for sender in senders}
     replies, threads = {}, []
     for i, (message, _) in enumerate(script):
         for sender in senders:
-            thread = threading.Thread(target=lambda k=(sender, i), m=message, u=cluster.rasa_url(i % 2):
-                                      replies.__setitem__(k, post(u, k[0], m, timeout=90)))
+            thread = threading.Thread(
+                # Defaults bind this iteration's values; the call runs once, here.
+                target=lambda k=(sender, i), m=message, u=cluster.rasa_url(i % 2): (  # noqa: B008
+                    replies.__setitem__(k, post(u, k[0], m, timeout=90))
+                )
+            )
             thread.start()
             threads.append(thread)
         time.sleep(0.1)
@@ -81,14 +109,18 @@ def test_concurrent_messages_for_one_sender_are_processed_in_order(cluster):
         locks.cleanup(sender, tickets[sender])
     for thread in threads:
         thread.join(timeout=120)
-    MEASURED.append(f"cluster: 2 senders x {len(script)} queued messages over 2 servers "
-                    f"processed in {time.monotonic() - started:.1f}s")
+    MEASURED.append(
+        f"cluster: 2 senders x {len(script)} queued messages over 2 servers "
+        f"processed in {time.monotonic() - started:.1f}s"
+    )
     for sender in senders:
         for i, (message, expected) in enumerate(script):
             answer = replies[(sender, i)]
             assert answer.status_code == 200, answer.text
-            assert expected(answer.json()), (f"{sender} turn {i} ({message!r}): {answer.text}; "
-                                             f"stored: {[(e['event'], e.get('name') or (e.get('parse_data') or {}).get('intent', {}).get('name'), e.get('value'), e.get('timestamp')) for e in stored_events(cluster, sender)]}")
+            assert expected(answer.json()), (
+                f"{sender} turn {i} ({message!r}): {answer.text}; "
+                f"stored: {[(e['event'], e.get('name') or (e.get('parse_data') or {}).get('intent', {}).get('name'), e.get('value'), e.get('timestamp')) for e in stored_events(cluster, sender)]}"
+            )
         turns = stored_turns(cluster, sender)
         assert [user for user, _ in turns] == [m for m, _ in script]
         # Each turn's stored bot messages are exactly what that request answered.
@@ -101,8 +133,14 @@ def test_readiness_reports_each_dependency(cluster):
     for url in (cluster.rasa_url(0), cluster.rasa_url(1), cluster.url):
         status, report = ready(url)
         assert status == 200, report
-        assert report == {"model": "up", "tracker_store": "up", "lock_store": "up",
-                          "action_server": "up", "ready": True, "event_broker": "up"}
+        assert report == {
+            "model": "up",
+            "tracker_store": "up",
+            "lock_store": "up",
+            "action_server": "up",
+            "ready": True,
+            "event_broker": "up",
+        }
     names = [n for n in cluster.processes if n.startswith("actions")]
     try:
         for name in names:
@@ -134,8 +172,10 @@ def test_events_reach_rabbitmq_once_each_in_order(cluster):
         stored = stored_events(cluster, sender)
         key = lambda e: (e["event"], e.get("timestamp"), e.get("name"), e.get("text"))  # noqa: E731
         assert [key(e) for e in published] == [key(e) for e in stored], sender
-    MEASURED.append(f"cluster: {len(messages)} events in RabbitMQ for {len(by_sender)} "
-                    "conversations, each once, in order")
+    MEASURED.append(
+        f"cluster: {len(messages)} events in RabbitMQ for {len(by_sender)} "
+        "conversations, each once, in order"
+    )
 
 
 def test_a_message_sent_again_to_the_other_server_is_answered_from_the_stored_turn(cluster):
@@ -187,7 +227,7 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster, pos
     two_turns_each, restarting = threading.Semaphore(0), threading.Event()
 
     def talk(sender):
-        for i, (message, expected) in enumerate(script):
+        for i, (message, _expected) in enumerate(script):
             if i == 2:
                 two_turns_each.release()
                 restarting.wait(timeout=120)
@@ -211,8 +251,9 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster, pos
         in_parallel([restart_postgres] + [lambda s=s: talk(s) for s in senders])
     finally:
         postgres.ensure_running()
-    during = sum(1 for began, ended in spans
-                 if began < restart["ended"] and ended > restart["began"])
+    during = sum(
+        1 for began, ended in spans if began < restart["ended"] and ended > restart["began"]
+    )
     assert during > 0, "no turn was in flight while PostgreSQL restarted"
     for sender in senders:
         for i, (message, expected) in enumerate(script):
@@ -222,16 +263,21 @@ def test_postgresql_restart_during_traffic_loses_and_splits_nothing(cluster, pos
         assert stored_user_texts(cluster, sender) == [m for m, _ in script], sender
     for url in (cluster.rasa_url(0), cluster.rasa_url(1)):
         wait_until_ready(url, seconds=30)
-    MEASURED.append(f"cluster: PostgreSQL restarted ({restart['ended'] - restart['began']:.1f}s) "
-                    f"under 6 conversations x {len(script)} turns: {during} turns in flight "
-                    f"during it, {sum(refused)} attempts refused (503) and retried, "
-                    f"{time.monotonic() - started:.1f}s")
+    MEASURED.append(
+        f"cluster: PostgreSQL restarted ({restart['ended'] - restart['began']:.1f}s) "
+        f"under 6 conversations x {len(script)} turns: {during} turns in flight "
+        f"during it, {sum(refused)} attempts refused (503) and retried, "
+        f"{time.monotonic() - started:.1f}s"
+    )
 
 
 def answered_from_store(cluster) -> int:
     """How many retries the Rasa servers answered from a stored turn (their logs)."""
-    return sum(cluster.log(name).read_text().count("answered from the stored turn")
-               for name in cluster.processes if name.startswith("rasa"))
+    return sum(
+        cluster.log(name).read_text().count("answered from the stored turn")
+        for name in cluster.processes
+        if name.startswith("rasa")
+    )
 
 
 def test_killing_a_server_under_load_loses_no_turn(cluster):
@@ -272,12 +318,15 @@ def test_killing_a_server_under_load_loses_no_turn(cluster):
     for sender in senders:
         for i, (message, expected) in enumerate(script):
             answer = answered[(sender, i)]
-            assert answer.status_code == 200, f"{sender} turn {i}: {answer.status_code} {answer.text}"
+            assert answer.status_code == 200, (
+                f"{sender} turn {i}: {answer.status_code} {answer.text}"
+            )
             assert expected(answer.json()), f"{sender} turn {i} ({message!r}): {answer.text}"
         assert stored_user_texts(cluster, sender) == [m for m, _ in script]
     from_store = answered_from_store(cluster) - from_store_before
-    MEASURED.append(f"cluster: kill -9 of one of 2 servers under 10 conversations x {len(script)} "
-                    f"turns: {len(retried)} requests retried, all answered rightly, "
-                    f"{from_store} of them from a turn the killed server had stored, "
-                    f"each turn stored once, {elapsed:.1f}s")
-
+    MEASURED.append(
+        f"cluster: kill -9 of one of 2 servers under 10 conversations x {len(script)} "
+        f"turns: {len(retried)} requests retried, all answered rightly, "
+        f"{from_store} of them from a turn the killed server had stored, "
+        f"each turn stored once, {elapsed:.1f}s"
+    )

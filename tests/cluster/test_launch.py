@@ -1,4 +1,5 @@
 """`make run-cluster`'s script refuses what it must, before starting anything."""
+
 import dataclasses
 import os
 import socket
@@ -15,8 +16,14 @@ def run_script(**env):
         nginx.binary()  # the script asks for it first
     except FileNotFoundError as problem:
         unavailable(str(problem))
-    return subprocess.run(["scripts/cluster.sh"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=dict(os.environ, **env))
+    return subprocess.run(
+        ["scripts/cluster.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, **env),
+    )
 
 
 def test_a_port_in_use_is_named_and_nothing_starts():
@@ -24,8 +31,12 @@ def test_a_port_in_use_is_named_and_nothing_starts():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_script(CLUSTER_PORT=str(port), RASA_PORT=str(free_port()),
-                            ACTIONS_PORT=str(free_port()), CLUSTER_ACTIONS_PORT=str(free_port()))
+        result = run_script(
+            CLUSTER_PORT=str(port),
+            RASA_PORT=str(free_port()),
+            ACTIONS_PORT=str(free_port()),
+            CLUSTER_ACTIONS_PORT=str(free_port()),
+        )
     assert result.returncode != 0
     assert f"Ports already in use: [{port}]" in result.stderr
 
@@ -37,12 +48,25 @@ def test_a_cors_wildcard_is_refused():
 
 
 def test_every_server_gets_the_shared_stores_from_the_environment(tmp_path):
-    cluster = Cluster(Settings(directory=tmp_path, rasa_ports=[7001, 7002], actions_port=7055,
-                               database="nhsmail_x", pg_port=15432, redis_prefix="px", queue="q",
-                               exchange="x"))
+    cluster = Cluster(
+        Settings(
+            directory=tmp_path,
+            rasa_ports=[7001, 7002],
+            actions_port=7055,
+            database="nhsmail_x",
+            pg_port=15432,
+            redis_prefix="px",
+            queue="q",
+            exchange="x",
+        )
+    )
     env, commands = cluster.env(), cluster.commands()
     assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:7055/webhook"  # nginx, not one server
-    assert (env["PGDATABASE"], env["REDIS_KEY_PREFIX"], env["RABBITMQ_QUEUE"]) == ("nhsmail_x", "px", "q")
+    assert (env["PGDATABASE"], env["REDIS_KEY_PREFIX"], env["RABBITMQ_QUEUE"]) == (
+        "nhsmail_x",
+        "px",
+        "q",
+    )
     assert (env["PGHOST"], env["PGPORT"]) == ("127.0.0.1", "15432")
     assert len(env["ACTION_SERVER_TOKEN"]) >= 32
     rasa = [c for name, c in commands.items() if name.startswith("rasa")]

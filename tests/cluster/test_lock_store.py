@@ -5,6 +5,7 @@ separate calls; servers issuing tickets at the same moment overwrite each
 other's, and then two messages of one conversation run together. Threads stand
 in for servers here: each has its own connection, as each server does.
 """
+
 import asyncio
 import secrets
 import threading
@@ -98,4 +99,3 @@ def test_a_message_waiting_behind_a_killed_servers_ticket_gets_its_turn(prefix):
     waited = asyncio.run(wait_behind_a_dead_ticket(store, prefix))
     assert 1.2 <= waited < 3
     assert store.get_lock("c") is None  # served and cleaned up
-

@@ -1,4 +1,5 @@
 """nginx's configuration for the cluster, checked by nginx itself."""
+
 import re
 import subprocess
 
@@ -10,8 +11,13 @@ from tests.support.services import unavailable
 
 @pytest.fixture
 def config(tmp_path):
-    path = nginx.write_config(tmp_path, port=18080, rasa_ports=[15005, 15006],
-                              actions_port=18055, action_ports=[15055, 15056])
+    path = nginx.write_config(
+        tmp_path,
+        port=18080,
+        rasa_ports=[15005, 15006],
+        actions_port=18055,
+        action_ports=[15055, 15056],
+    )
     return tmp_path, path.read_text()
 
 
@@ -21,8 +27,12 @@ def test_nginx_accepts_the_configuration(config):
     except FileNotFoundError as problem:
         unavailable(str(problem))
     directory, _ = config
-    result = subprocess.run([binary, "-t", "-p", str(directory), "-c", str(directory / "nginx.conf")],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [binary, "-t", "-p", str(directory), "-c", str(directory / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
 
 

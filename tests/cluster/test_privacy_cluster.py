@@ -2,6 +2,7 @@
 nginx (which spreads them over the Rasa servers that are up), then
 PostgreSQL's events, every RabbitMQ message published since, and the servers'
 logs are searched."""
+
 import secrets
 
 from tests.support.cluster import say, stored_events
@@ -17,11 +18,11 @@ def test_no_secret_reaches_postgresql_rabbitmq_or_the_logs(cluster):
         assert warnings_in(texts) == (1 if discloses else 0), (message, texts)
     stored = str(stored_events(cluster, sender))
     assert stored.count("[password removed]") >= 4
-    published = [m for m in read_queue(cluster.settings.queue)
-                 if m.get("sender_id") == sender]
+    published = [m for m in read_queue(cluster.settings.queue) if m.get("sender_id") == sender]
     assert sum(m["event"] == "user" for m in published) == len(turns)
-    logs = "".join(path.read_text(errors="replace")
-                   for path in cluster.settings.directory.glob("*.log"))
+    logs = "".join(
+        path.read_text(errors="replace") for path in cluster.settings.directory.glob("*.log")
+    )
     for value in values.values():
         assert value not in stored
         assert value not in str(published)

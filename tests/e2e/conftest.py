@@ -3,6 +3,7 @@ started once per test run on free ports with a throwaway SQLite tracker store,
 and each channel's fakes (local Microsoft and Slack endpoints) with the
 environment variables that point the Rasa server at them. The helpers these
 tests call are in tests/support/."""
+
 import functools
 import os
 import secrets
@@ -12,8 +13,16 @@ import pytest
 
 from tests.support.fakes.microsoft import FakeMicrosoft
 from tests.support.fakes.slack_api import FakeSlackApi
-from tests.support.servers import (MODEL, ROOT, actions_command, free_port, rasa_run_command,
-                                   require_model, wait_for, write_endpoints)
+from tests.support.servers import (
+    MODEL,
+    ROOT,
+    actions_command,
+    free_port,
+    rasa_run_command,
+    require_model,
+    wait_for,
+    write_endpoints,
+)
 from tests.support.widget import LISTED_ORIGIN
 
 
@@ -51,15 +60,19 @@ def microsoft(teams_env):
 @functools.lru_cache(maxsize=None)
 def fake_slack_api() -> FakeSlackApi:
     """One fake per test run, shared by the two fixtures below."""
-    return FakeSlackApi(token=f"xoxb-test-{secrets.token_hex(8)}",
-                        signing_secret=secrets.token_hex(16))
+    return FakeSlackApi(
+        token=f"xoxb-test-{secrets.token_hex(8)}", signing_secret=secrets.token_hex(16)
+    )
 
 
 @pytest.fixture(scope="session")
 def slack_env():
     api = fake_slack_api()
-    yield {"SLACK_BOT_TOKEN": api.token, "SLACK_SIGNING_SECRET": api.signing_secret,
-           "SLACK_API_URL": api.url}
+    yield {
+        "SLACK_BOT_TOKEN": api.token,
+        "SLACK_SIGNING_SECRET": api.signing_secret,
+        "SLACK_API_URL": api.url,
+    }
     api.close()
 
 
@@ -78,23 +91,45 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
     db = tmp / "tracker.db"
     endpoints = write_endpoints(tmp / "endpoints.yml", f"http://127.0.0.1:{actions_port}", db)
     token = secrets.token_urlsafe(16)
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-               ACTION_SERVER_TOKEN=token, CHAT_RATE_PER_SENDER="8",
-               CHAT_RATE_PER_ADDRESS="1000000", **widget_env, **teams_env, **slack_env)
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        ACTION_SERVER_TOKEN=token,
+        CHAT_RATE_PER_SENDER="8",
+        CHAT_RATE_PER_ADDRESS="1000000",
+        **widget_env,
+        **teams_env,
+        **slack_env,
+    )
     logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
     procs = {
         "actions": subprocess.Popen(
             actions_command(actions_port),
-            cwd=ROOT, env=env, stdout=open(logs["actions"], "w"), stderr=subprocess.STDOUT),
+            cwd=ROOT,
+            env=env,
+            stdout=open(logs["actions"], "w"),
+            stderr=subprocess.STDOUT,
+        ),
         "rasa": subprocess.Popen(
             rasa_run_command(MODEL, rasa_port, endpoints),
-            cwd=ROOT, env=env, stdout=open(logs["rasa"], "w"), stderr=subprocess.STDOUT),
+            cwd=ROOT,
+            env=env,
+            stdout=open(logs["rasa"], "w"),
+            stderr=subprocess.STDOUT,
+        ),
     }
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", procs["actions"], logs["actions"])
         wait_for(f"http://127.0.0.1:{rasa_port}/", procs["rasa"], logs["rasa"])
-        yield {"url": f"http://127.0.0.1:{rasa_port}", "db": db, "logs": logs,
-               "actions_url": f"http://127.0.0.1:{actions_port}", "token": token, "tmp": tmp}
+        yield {
+            "url": f"http://127.0.0.1:{rasa_port}",
+            "db": db,
+            "logs": logs,
+            "actions_url": f"http://127.0.0.1:{actions_port}",
+            "token": token,
+            "tmp": tmp,
+        }
     finally:
         for proc in procs.values():
             proc.terminate()

@@ -5,6 +5,7 @@ Each conversation is played on the real servers with a fresh sender. The dev
 file lists its failures; the final file is a lockbox and reports only its
 figure. Gates sit just under what the pipeline reaches (README, `make eval`).
 """
+
 import uuid
 
 import pytest
@@ -33,8 +34,13 @@ def test_blind_conversations_get_the_right_answer_at_every_turn(servers, content
     results = _play(servers, content, domain, name)
     passed = sum(problem is None for _, problem in results)
     share = passed / len(results)
-    MEASURED.append(f"{conversations.FILES[name]}: {passed} of {len(results)} conversations "
-                    f"right at every turn ({share:.2f}; gate {GATES[name]})")
-    detail = "" if name == "blind_final" else "\n".join(
-        f"- {c.name}: {problem}" for c, problem in results if problem)
+    MEASURED.append(
+        f"{conversations.FILES[name]}: {passed} of {len(results)} conversations "
+        f"right at every turn ({share:.2f}; gate {GATES[name]})"
+    )
+    detail = (
+        ""
+        if name == "blind_final"
+        else "\n".join(f"- {c.name}: {problem}" for c, problem in results if problem)
+    )
     assert share >= GATES[name], f"{passed}/{len(results)} right\n{detail}"

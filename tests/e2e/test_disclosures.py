@@ -5,6 +5,7 @@ API, which sends no replies, says `share_password`), and afterwards none of
 the secrets is in the tracker database, the logs or any file of the project.
 PostgreSQL and RabbitMQ: tests/cluster/test_privacy_cluster.py.
 """
+
 import os
 import pty
 import re
@@ -22,8 +23,16 @@ from channels.teams import markdown, sender_id
 from nlp.privacy import warning_text
 from tests.support.disclosures import conversation, warnings_in
 from tests.support.fakes.slack_api import message_event, signed_headers
-from tests.support.servers import (MODEL, ROOT, free_port, rasa_run_command, say, stored_events,
-                                   wait_for, write_endpoints)
+from tests.support.servers import (
+    MODEL,
+    ROOT,
+    free_port,
+    rasa_run_command,
+    say,
+    stored_events,
+    wait_for,
+    write_endpoints,
+)
 from tests.support.widget import Chat
 
 SECRETS: Dict[str, str] = {}  # every secret typed in this module, for the final search
@@ -96,6 +105,7 @@ def test_website_chat(servers):
             while not chat.replies.empty():
                 texts.append(chat.replies.get().get("text", ""))
             return texts
+
         talk(send, "socketio")
     finally:
         chat.close()
@@ -119,6 +129,7 @@ def test_teams(servers, microsoft):
         assert microsoft.post(f"{channel}/webhook", activity).status_code == 200
         user_turns_stored(servers, state["sender"], turn)
         return [r["text"] for r in microsoft.replies(state["conversation"])[before:]]
+
     replies = talk(send, "teams")
     assert markdown(warning_text()) in replies[0]
     assert_nothing_stored(servers, state["sender"], "teams")
@@ -131,13 +142,18 @@ def test_slack(servers, slack_api):
     def send(message: str, turn: int) -> List[str]:
         before = len(slack_api.posts_to(channel))
         body = message_event(message, user=user, channel=channel, event_id=f"Ev{turn}{user}")
-        answer = requests.post(f"{servers['url']}/webhooks/slack/webhook", data=body, timeout=10,
-                               headers=signed_headers(slack_api.signing_secret, body))
+        answer = requests.post(
+            f"{servers['url']}/webhooks/slack/webhook",
+            data=body,
+            timeout=10,
+            headers=signed_headers(slack_api.signing_secret, body),
+        )
         assert answer.status_code == 200
         user_turns_stored(servers, sender, turn)
         texts = [p["text"] for p in slack_api.posts_to(channel)[before:]]
         # Posts are Slack mrkdwn: the warning as Slack shows it counts as one.
         return [warning_text() if t == to_mrkdwn(warning_text()) else t for t in texts]
+
     talk(send, "slack")
     assert_nothing_stored(servers, sender, "slack")
 
@@ -149,9 +165,15 @@ class Terminal:
 
     def __init__(self, env: Dict[str, str]) -> None:
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(["make", "--no-print-directory", "shell"], cwd=ROOT,
-                                        env=env, stdin=slave, stdout=slave, stderr=slave,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "shell"],
+            cwd=ROOT,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+        )
         os.close(slave)
         self.screen = ""
 
@@ -183,8 +205,13 @@ class Terminal:
 
 def test_make_shell_through_a_pseudo_terminal(servers, tmp_path):
     db = servers["tmp"] / "shell-tracker.db"
-    env = dict(os.environ, RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
-               TRACKER_DB=str(db), CHAT_RATE_PER_SENDER="1000")
+    env = dict(
+        os.environ,
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        TRACKER_DB=str(db),
+        CHAT_RATE_PER_SENDER="1000",
+    )
     terminal = Terminal(env)
     try:
         banner = terminal.read_until(Terminal.PROMPT, seconds=240)
@@ -198,6 +225,7 @@ def test_make_shell_through_a_pseudo_terminal(servers, tmp_path):
             lines = [line for line in shown.replace("\r", "").split("\n") if line.strip()]
             assert lines and lines[0].strip() == message
             return lines[1:]
+
         talk(send, "shell")
     finally:
         terminal.close()
@@ -218,9 +246,14 @@ def api_server(servers):
     log = servers["tmp"] / "api-rasa.log"
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", ACTION_SERVER_TOKEN=servers["token"])
     process = subprocess.Popen(
-        rasa_run_command(MODEL, port, endpoints, "--enable-api", "--auth-token", api_token,
-                         "--debug"),
-        cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        rasa_run_command(
+            MODEL, port, endpoints, "--enable-api", "--auth-token", api_token, "--debug"
+        ),
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/", process, log)
         yield {"url": f"http://127.0.0.1:{port}", "token": api_token, "db": db, "log": log}
@@ -236,19 +269,32 @@ def test_http_api_with_its_token(servers, api_server):
     SECRETS.update({f"api-{k}": v for k, v in values.items()})
     sender = "disclose-api-" + secrets.token_hex(3)
     for message, discloses in turns:
-        parsed = requests.post(f"{api}/model/parse", params=token, json={"text": message},
-                               timeout=30).json()
+        parsed = requests.post(
+            f"{api}/model/parse", params=token, json={"text": message}, timeout=30
+        ).json()
         if message != values["lone"]:  # alone, only the conversation gives it away
             assert (parsed["intent"]["name"] == "share_password") is discloses, (message, parsed)
-        added = requests.post(f"{api}/conversations/{sender}/messages", params=token,
-                              json={"text": message, "sender": "user"}, timeout=30)
+        added = requests.post(
+            f"{api}/conversations/{sender}/messages",
+            params=token,
+            json={"text": message, "sender": "user"},
+            timeout=30,
+        )
         assert added.status_code == 200, added.text
     # Events posted straight into the conversation are masked on the way in too.
     text = f"pw: {values['before']}"
-    event = {"event": "user", "text": text, "parse_data": {
-        "text": text, "intent": {"name": "reset_password", "confidence": 1.0}, "entities": []}}
-    posted = requests.post(f"{api}/conversations/{sender}/tracker/events", params=token,
-                           json=[event], timeout=30)
+    event = {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": "reset_password", "confidence": 1.0},
+            "entities": [],
+        },
+    }
+    posted = requests.post(
+        f"{api}/conversations/{sender}/tracker/events", params=token, json=[event], timeout=30
+    )
     assert posted.status_code == 200, posted.text
     tracker = requests.get(f"{api}/conversations/{sender}/tracker", params=token, timeout=30).json()
     for value in values.values():
@@ -265,7 +311,10 @@ def test_no_secret_is_in_any_file_database_or_log(servers):
     """Last: every secret typed above, searched for everywhere."""
     assert len(SECRETS) >= 20, "the entry-point tests did not all run"
     needles = sum((["-e", value] for value in SECRETS.values()), [])
-    found = subprocess.run(["grep", "-r", "-l", "-a", "-F", *needles, str(ROOT), str(servers["tmp"])],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-r", "-l", "-a", "-F", *needles, str(ROOT), str(servers["tmp"])],
+        capture_output=True,
+        text=True,
+    )
     assert found.returncode == 1, f"found in: {found.stdout}"  # grep: 1 = no match
     assert servers["logs"]["rasa"].stat().st_size > 0

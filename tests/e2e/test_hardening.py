@@ -1,4 +1,5 @@
 """Bad input at every entry point: a clear 4xx or a polite reply, never a 500."""
+
 import collections
 import json
 
@@ -12,8 +13,9 @@ from tests.support.servers import say
 
 
 def post(servers, body: bytes, path="/webhooks/rest/webhook"):
-    return requests.post(servers["url"] + path, data=body, timeout=60,
-                         headers={"Content-Type": "application/json"})
+    return requests.post(
+        servers["url"] + path, data=body, timeout=60, headers={"Content-Type": "application/json"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,8 +54,14 @@ def test_an_over_long_message_gets_a_polite_reply(servers):
 
 @pytest.mark.parametrize(
     "message",
-    ["🔑🔒 password help 😩", "كلمة المرور passwort vergessen", "<script>alert(1)</script> reset password",
-     "<b>hi</b>", "pass\u202eword reset", "line one\nline two"],
+    [
+        "🔑🔒 password help 😩",
+        "كلمة المرور passwort vergessen",
+        "<script>alert(1)</script> reset password",
+        "<b>hi</b>",
+        "pass\u202eword reset",
+        "line one\nline two",
+    ],
 )
 def test_odd_characters_and_html_get_an_answer_that_never_echoes_them(servers, message):
     replies = say(servers, "odd", message)
@@ -65,12 +73,17 @@ def test_odd_characters_and_html_get_an_answer_that_never_echoes_them(servers, m
 def test_too_many_messages_from_one_sender_get_a_polite_429(servers):
     codes = []
     for _ in range(9):  # the test servers allow 8 a minute per sender
-        response = requests.post(servers["url"] + "/webhooks/rest/webhook",
-                                 json={"sender": "hasty", "message": "hi"}, timeout=60)
+        response = requests.post(
+            servers["url"] + "/webhooks/rest/webhook",
+            json={"sender": "hasty", "message": "hi"},
+            timeout=60,
+        )
         codes.append(response.status_code)
     assert codes[:8] == [200] * 8
     assert codes[8] == 429
-    assert response.json()[0]["text"].startswith("You're sending messages faster than I can answer.")
+    assert response.json()[0]["text"].startswith(
+        "You're sending messages faster than I can answer."
+    )
 
 
 def action_call(servers, body, token="yes"):
@@ -86,10 +99,17 @@ def test_action_server_refuses_calls_without_the_token(servers):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"[]", b"null", b"{", b"\xff", b'{"next_action": 1}',
-     b'{"next_action": "action_answer_topic", "tracker": []}',
-     b'{"next_action": "action_answer_topic", "tracker": {"sender_id": "x", "slots": {}, '
-     b'"latest_message": {"intent": "reset_password"}, "events": []}}'],
+    [
+        b"",
+        b"[]",
+        b"null",
+        b"{",
+        b"\xff",
+        b'{"next_action": 1}',
+        b'{"next_action": "action_answer_topic", "tracker": []}',
+        b'{"next_action": "action_answer_topic", "tracker": {"sender_id": "x", "slots": {}, '
+        b'"latest_message": {"intent": "reset_password"}, "events": []}}',
+    ],
 )
 def test_action_server_answers_malformed_calls_with_400(servers, body):
     response = action_call(servers, body)
@@ -109,16 +129,19 @@ json_values = st.recursive(
 rest_bodies = st.one_of(
     st.binary(max_size=300),
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.fixed_dictionaries({"sender": weird_text | json_values, "message": weird_text | json_values})
-    .map(lambda v: json.dumps(v).encode()),
-    st.fixed_dictionaries({"sender": st.uuids().map(str), "message": weird_text})
-    .map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {"sender": weird_text | json_values, "message": weird_text | json_values}
+    ).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({"sender": st.uuids().map(str), "message": weird_text}).map(
+        lambda v: json.dumps(v).encode()
+    ),
 )
 action_bodies = st.one_of(
     st.binary(max_size=200),
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.fixed_dictionaries({"next_action": weird_text | json_values, "tracker": json_values,
-                           "domain": json_values}).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {"next_action": weird_text | json_values, "tracker": json_values, "domain": json_values}
+    ).map(lambda v: json.dumps(v).encode()),
 )
 
 FUZZ = {"rest": 8_000, "actions": 2_000}
@@ -129,33 +152,53 @@ def test_generated_inputs_never_get_a_5xx(servers, entry, content):
     seen = collections.Counter()
     strategy = rest_bodies if entry == "rest" else action_bodies
 
-    @settings(max_examples=FUZZ[entry], deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=FUZZ[entry],
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def send(body):
-        status = (post(servers, body) if entry == "rest" else action_call(servers, body)).status_code
+        status = (
+            post(servers, body) if entry == "rest" else action_call(servers, body)
+        ).status_code
         seen[status] += 1
         assert status < 500, body
 
     send()
-    still_answers = f"Phone: {content.facts['helpdesk_phone']}" in say(servers, "after-fuzz-" + entry, "I forgot my password")[0]["text"]
+    still_answers = (
+        f"Phone: {content.facts['helpdesk_phone']}"
+        in say(servers, "after-fuzz-" + entry, "I forgot my password")[0]["text"]
+    )
     server_errors = sum(n for status, n in seen.items() if status >= 500)
-    MEASURED.append(f"fuzz {entry}: {sum(seen.values())} inputs sent, {server_errors} 5xx, "
-                    f"statuses {dict(sorted(seen.items()))}, still answers: {still_answers}")
+    MEASURED.append(
+        f"fuzz {entry}: {sum(seen.values())} inputs sent, {server_errors} 5xx, "
+        f"statuses {dict(sorted(seen.items()))}, still answers: {still_answers}"
+    )
     assert sum(seen.values()) >= FUZZ[entry]
     assert server_errors == 0 and still_answers
 
 
 # --- what is open ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", ["/status", "/model/parse", "/conversations/x/tracker"])
 def test_the_http_api_is_off_by_default(servers, path):
-    response = requests.request("POST" if path == "/model/parse" else "GET",
-                                servers["url"] + path, json={"text": "hi"}, timeout=10)
+    response = requests.request(
+        "POST" if path == "/model/parse" else "GET",
+        servers["url"] + path,
+        json={"text": "hi"},
+        timeout=10,
+    )
     assert response.status_code in (403, 404, 405)
 
 
 def test_cors_is_closed_by_default(servers):
-    response = requests.options(servers["url"] + "/webhooks/rest/webhook", timeout=10, headers={
-        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"})
+    response = requests.options(
+        servers["url"] + "/webhooks/rest/webhook",
+        timeout=10,
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "Access-Control-Allow-Origin" not in response.headers

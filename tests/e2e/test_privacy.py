@@ -1,5 +1,6 @@
 """After a conversation that types a password, an email address, a phone number
 and an NHS number, none of them is in the database, the logs or the project."""
+
 import random
 import secrets
 import subprocess
@@ -54,15 +55,20 @@ def test_the_stored_conversation_holds_only_masks(servers, typed):
     stored = " ".join(str(e) for e in stored_events(servers, typed["sender"]))
     for value in typed["values"].values():
         assert value not in stored
-    for marker in ("[password removed]", "[email removed]", "[phone number removed]",
-                   "[NHS number removed]"):
+    for marker in (
+        "[password removed]",
+        "[email removed]",
+        "[phone number removed]",
+        "[NHS number removed]",
+    ):
         assert marker in stored
 
 
 def test_no_store_log_or_project_file_contains_them(servers, typed):
     places = [str(ROOT), str(servers["tmp"])]
     needles = sum((["-e", v] for v in typed["values"].values()), [])
-    found = subprocess.run(["grep", "-r", "-l", "-a", "-F", *needles, *places],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-r", "-l", "-a", "-F", *needles, *places], capture_output=True, text=True
+    )
     assert found.returncode == 1, f"found in: {found.stdout}"  # grep: 1 = no match
     assert servers["logs"]["rasa"].stat().st_size > 0  # the logs were searched, not empty

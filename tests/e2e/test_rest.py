@@ -2,6 +2,7 @@
 
 Slow: the servers are started once (tests/e2e/conftest.py).
 """
+
 import requests
 
 from tests.support.servers import say, stored_events
@@ -55,6 +56,7 @@ def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers, conten
     payloads = [b["payload"] for b in first[0]["buttons"]]
     assert len(payloads) == 3 and payloads[-1] == "/out_of_scope"
     from actions.content import TOPIC_INTENTS
+
     assert all(p[1:] in TOPIC_INTENTS for p in payloads[:2]), payloads
     second = say(servers, "e2e-unclear", "/out_of_scope")
     assert "say it another way" in second[0]["text"]
@@ -65,9 +67,13 @@ def test_unclear_message_offers_two_topics_then_asks_to_rephrase(servers, conten
 def test_a_message_sent_again_with_its_id_gets_the_same_answer_and_is_stored_once(servers):
     """A phone that lost the connection sends the same message again: the
     form is not asked twice, and "yes" still gets the manager's route."""
+
     def send(message, message_id):
-        response = requests.post(f"{servers['url']}/webhooks/rest/webhook", timeout=60, json={
-            "sender": "e2e-retry", "message": message, "message_id": message_id})
+        response = requests.post(
+            f"{servers['url']}/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": "e2e-retry", "message": message, "message_id": message_id},
+        )
         response.raise_for_status()
         return response.json()
 

@@ -4,6 +4,7 @@ server, whose replies go to the local fake Slack Web API (tests/support/fakes/sl
 Each test uses its own Slack user and channel, so conversations and rate limits
 stay apart. "No reply" is checked after a bounded quiet time.
 """
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,16 +12,17 @@ import requests
 
 from actions.guidance import identity_checklist_lines
 from channels.slack import to_mrkdwn
-from tests.support.servers import stored_events
 from tests.support.fakes.slack_api import button_click, message_event, signed_headers
+from tests.support.servers import stored_events
 
 QUIET = 1.5  # seconds without a post before "no reply" is believed
 FORM = "application/x-www-form-urlencoded"
 
 
 def post(servers, body: bytes, headers) -> requests.Response:
-    return requests.post(f"{servers['url']}/webhooks/slack/webhook", data=body,
-                         headers=headers, timeout=10)
+    return requests.post(
+        f"{servers['url']}/webhooks/slack/webhook", data=body, headers=headers, timeout=10
+    )
 
 
 def send(servers, api, body: bytes, content_type: str = "application/json", **signing):
@@ -43,9 +45,11 @@ def phone(content) -> str:
 
 
 def test_a_signed_direct_message_is_acked_at_once_and_answered_with_the_helpdesk(
-        servers, slack_api, content):
-    body = message_event("how do I reset my password?", user="U1DM", channel="D1DM",
-                         event_id="EvDM1")
+    servers, slack_api, content
+):
+    body = message_event(
+        "how do I reset my password?", user="U1DM", channel="D1DM", event_id="EvDM1"
+    )
     started = time.monotonic()
     answer = send(servers, slack_api, body)
     assert answer.status_code == 200 and time.monotonic() - started < 2  # Slack waits 3 s
@@ -62,23 +66,33 @@ def test_a_signed_direct_message_is_acked_at_once_and_answered_with_the_helpdesk
 
 
 def test_a_button_click_answers_as_if_the_user_had_typed_its_value(servers, slack_api, content):
-    first = message_event("how do I reset my password?", user="U1CLICK", channel="D1CLICK",
-                          event_id="EvClick1")
+    first = message_event(
+        "how do I reset my password?", user="U1CLICK", channel="D1CLICK", event_id="EvClick1"
+    )
     assert send(servers, slack_api, first).status_code == 200
     posts = slack_api.wait_for_text("D1CLICK", phone(content))
-    value = next(e["value"] for p in posts for b in p.get("blocks", []) if b["type"] == "actions"
-                 for e in b["elements"] if e["value"] == "/prepare_call")
+    value = next(
+        e["value"]
+        for p in posts
+        for b in p.get("blocks", [])
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["value"] == "/prepare_call"
+    )
     click = button_click(value, user="U1CLICK", channel="D1CLICK", trigger_id="trig-1")
     assert send(servers, slack_api, click, FORM).status_code == 200
     slack_api.wait_for_text("D1CLICK", to_mrkdwn(identity_checklist_lines(content)[0]))
     # The click is the same person's conversation, stored as one.
-    assert user_texts(servers, "U1CLICK_D1CLICK", 2) == ["how do I reset my password?",
-                                                          "/prepare_call"]
+    assert user_texts(servers, "U1CLICK_D1CLICK", 2) == [
+        "how do I reset my password?",
+        "/prepare_call",
+    ]
 
 
 def test_retries_and_concurrent_duplicates_of_one_event_get_one_answer(servers, slack_api, content):
-    body = message_event("how do I reset my password?", user="U1RETRY", channel="D1RETRY",
-                         event_id="EvRetry1")
+    body = message_event(
+        "how do I reset my password?", user="U1RETRY", channel="D1RETRY", event_id="EvRetry1"
+    )
     with ThreadPoolExecutor(4) as pool:
         statuses = list(pool.map(lambda _: send(servers, slack_api, body).status_code, range(4)))
     assert statuses == [200] * 4
@@ -89,8 +103,9 @@ def test_retries_and_concurrent_duplicates_of_one_event_get_one_answer(servers, 
 
 
 def test_unsigned_stale_and_tampered_requests_are_refused_and_never_answered(servers, slack_api):
-    body = message_event("how do I reset my password?", user="U1BAD", channel="D1BAD",
-                         event_id="EvBad1")
+    body = message_event(
+        "how do I reset my password?", user="U1BAD", channel="D1BAD", event_id="EvBad1"
+    )
     stale = signed_headers(slack_api.signing_secret, body, timestamp=int(time.time()) - 600)
     tampered = body.replace(b"password", b"passw0rd")
     answers = [
@@ -105,41 +120,62 @@ def test_unsigned_stale_and_tampered_requests_are_refused_and_never_answered(ser
 
 
 def test_the_url_check_is_echoed_only_when_signed(servers, slack_api):
-    body = b'{"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY", "type": "url_verification"}'
+    body = (
+        b'{"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY", "type": "url_verification"}'
+    )
     assert send(servers, slack_api, body).json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY"}
     assert post(servers, body, {"Content-Type": "application/json"}).status_code == 401
 
 
 def test_malformed_signed_bodies_get_400_not_500(servers, slack_api):
-    for body, content_type in [(b"{oops", "application/json"), (b"[]", "application/json"),
-                               (b'{"type": "event_callback"}', "application/json"),
-                               (b"payload=%7Bnope", FORM), (b"nothing=here", FORM)]:
+    for body, content_type in [
+        (b"{oops", "application/json"),
+        (b"[]", "application/json"),
+        (b'{"type": "event_callback"}', "application/json"),
+        (b"payload=%7Bnope", FORM),
+        (b"nothing=here", FORM),
+    ]:
         answer = send(servers, slack_api, body, content_type)
         assert answer.status_code == 400, body
         assert answer.json()["error"]
 
 
 def test_a_message_in_a_thread_is_answered_in_that_thread(servers, slack_api, content):
-    body = message_event("how do I reset my password?", user="U1THREAD", channel="D1THREAD",
-                         event_id="EvThread1", thread_ts="1700000000.000100")
+    body = message_event(
+        "how do I reset my password?",
+        user="U1THREAD",
+        channel="D1THREAD",
+        event_id="EvThread1",
+        thread_ts="1700000000.000100",
+    )
     assert send(servers, slack_api, body).status_code == 200
     posts = slack_api.wait_for_text("D1THREAD", phone(content))
     assert {p.get("thread_ts") for p in posts} == {"1700000000.000100"}
     assert user_texts(servers, "U1THREAD_D1THREAD_1700000000.000100", 1) == [
-        "how do I reset my password?"]
+        "how do I reset my password?"
+    ]
 
 
 def test_a_mention_in_a_channel_is_answered_without_the_mention(servers, slack_api, content):
-    body = message_event("<@U0BOT> how do i reset my password", user="U1MENTION",
-                         channel="C1MENTION", event_id="EvMention1", kind="app_mention")
+    body = message_event(
+        "<@U0BOT> how do i reset my password",
+        user="U1MENTION",
+        channel="C1MENTION",
+        event_id="EvMention1",
+        kind="app_mention",
+    )
     assert send(servers, slack_api, body).status_code == 200
     slack_api.wait_for_text("C1MENTION", phone(content))
     assert user_texts(servers, "U1MENTION_C1MENTION", 1) == ["how do i reset my password"]
 
 
 def test_a_typed_password_is_warned_about_and_never_stored(servers, slack_api, content):
-    body = message_event("my password is Fluffy22 and it doesnt work", user="U1SECRET",
-                         channel="D1SECRET", event_id="EvSecret1")
+    body = message_event(
+        "my password is Fluffy22 and it doesnt work",
+        user="U1SECRET",
+        channel="D1SECRET",
+        event_id="EvSecret1",
+    )
     assert send(servers, slack_api, body).status_code == 200
     posts = slack_api.wait_for_text("D1SECRET", "don't type passwords")
     assert not any("Fluffy22" in p["text"] for p in posts)
@@ -147,23 +183,46 @@ def test_a_typed_password_is_warned_about_and_never_stored(servers, slack_api, c
     lone = message_event("Hamster99", user="U1SECRET", channel="D1SECRET", event_id="EvSecret2")
     assert send(servers, slack_api, lone).status_code == 200
     assert user_texts(servers, "U1SECRET_D1SECRET", 2) == [
-        "my password is [password removed] and it doesnt work", "[password removed]"]
+        "my password is [password removed] and it doesnt work",
+        "[password removed]",
+    ]
     stored = repr(stored_events(servers, "U1SECRET_D1SECRET"))
     assert "Fluffy22" not in stored and "Hamster99" not in stored
 
 
 def test_messages_from_bots_edits_and_ourselves_get_no_reply(servers, slack_api):
     bodies = [
-        message_event("how do I reset my password?", user="U1BOTS", channel="D1BOTS",
-                      event_id="EvBots1", bot_id="B0OTHER"),
-        message_event("how do I reset my password?", user="U1BOTS", channel="D1BOTS",
-                      event_id="EvBots2", subtype="bot_message"),
-        message_event("how do I reset my password?", user="U1BOTS", channel="D1BOTS",
-                      event_id="EvBots3", subtype="message_changed"),
-        message_event("how do I reset my password?", user="U0BOT", channel="D1BOTS",
-                      event_id="EvBots4"),
-        message_event("how do I reset my password?", user="U1BOTS", channel="C1BOTS",
-                      event_id="EvBots5", channel_type="channel"),  # not mentioned
+        message_event(
+            "how do I reset my password?",
+            user="U1BOTS",
+            channel="D1BOTS",
+            event_id="EvBots1",
+            bot_id="B0OTHER",
+        ),
+        message_event(
+            "how do I reset my password?",
+            user="U1BOTS",
+            channel="D1BOTS",
+            event_id="EvBots2",
+            subtype="bot_message",
+        ),
+        message_event(
+            "how do I reset my password?",
+            user="U1BOTS",
+            channel="D1BOTS",
+            event_id="EvBots3",
+            subtype="message_changed",
+        ),
+        message_event(
+            "how do I reset my password?", user="U0BOT", channel="D1BOTS", event_id="EvBots4"
+        ),
+        message_event(
+            "how do I reset my password?",
+            user="U1BOTS",
+            channel="C1BOTS",
+            event_id="EvBots5",
+            channel_type="channel",
+        ),  # not mentioned
     ]
     assert [send(servers, slack_api, b).status_code for b in bodies] == [200] * 5
     time.sleep(QUIET)

@@ -5,6 +5,7 @@ long-polling (the python-engineio client beside Rasa's aiohttp pin cannot
 open a websocket; the browser test covers websocket). Websocket handshakes
 are checked with a raw HTTP request.
 """
+
 import json
 import socket
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ def chat(servers):
     def open_chat(origin=None):
         opened.append(Chat(servers, origin))
         return opened[-1]
+
     yield open_chat
     for c in opened:
         c.close()
@@ -39,10 +41,12 @@ def contains(*fragments):
 def websocket_handshake(servers, origin) -> str:
     """The status line the server answers a browser's websocket handshake with."""
     host, port = urlsplit(servers["url"]).hostname, urlsplit(servers["url"]).port
-    request = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
-               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-               f"Origin: {origin}\r\n\r\n")
+    request = (
+        f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        f"Origin: {origin}\r\n\r\n"
+    )
     with socket.create_connection((host, port), timeout=10) as conn:
         conn.sendall(request.encode())
         return conn.recv(4096).decode("latin-1").split("\r\n")[0]
@@ -57,8 +61,7 @@ def test_password_question_over_socketio_gets_the_helpdesk_number(chat, content)
     assert any(f"Phone: {phone}" in t for t in texts)
 
 
-def test_a_new_connection_with_the_same_session_id_continues_the_conversation(
-        servers, chat):
+def test_a_new_connection_with_the_same_session_id_continues_the_conversation(servers, chat):
     first = chat()
     session_id = first.start()
     first.ask("my nhsmail account has been deleted", contains("Has every NHSmail account linked"))
@@ -68,8 +71,10 @@ def test_a_new_connection_with_the_same_session_id_continues_the_conversation(
     assert second.start(session_id) == session_id
     # "yes" only means something as the answer to the question asked before.
     second.ask("yes", contains("current manager", "registered landline"))
-    assert stored_user_texts(servers, session_id, 2) == ["my nhsmail account has been deleted",
-                                                         "yes"]
+    assert stored_user_texts(servers, session_id, 2) == [
+        "my nhsmail account has been deleted",
+        "yes",
+    ]
 
 
 def test_a_typed_password_is_masked_in_the_tracker_and_warned_about(servers, chat):
@@ -78,7 +83,8 @@ def test_a_typed_password_is_masked_in_the_tracker_and_warned_about(servers, cha
     texts = c.ask("my password is Fluffy22 and it doesnt work", contains("don't type passwords"))
     assert not any("Fluffy22" in t for t in texts)
     assert stored_user_texts(servers, session_id, 1) == [
-        "my password is [password removed] and it doesnt work"]
+        "my password is [password removed] and it doesnt work"
+    ]
     assert "Fluffy22" not in json.dumps(stored_events(servers, session_id))
 
 
@@ -105,9 +111,11 @@ def test_too_many_messages_get_the_polite_rate_limited_reply(chat, content):
     # (tests/e2e/conftest.py); empty ones are refused without reaching Rasa.
     for _ in range(8):
         assert c.ask("", lambda texts: bool(texts), seconds=10) == [
-            content.fill(content.messages["input_empty"])]
+            content.fill(content.messages["input_empty"])
+        ]
     assert c.ask("how do I reset my password?", lambda texts: bool(texts), seconds=10) == [
-        content.fill(content.messages["rate_limited"])]
+        content.fill(content.messages["rate_limited"])
+    ]
 
 
 def test_malformed_events_are_answered_or_ignored_never_an_error(servers, chat, content):
@@ -115,21 +123,21 @@ def test_malformed_events_are_answered_or_ignored_never_an_error(servers, chat, 
     log_before = log.read_text()
     c = chat()
     session_id = c.start()
-    c.client.emit("user_uttered")                                   # no payload at all
-    c.send("just a string")                                         # not a dict
-    c.send({"message": "hello"})                                    # no session_id
-    c.send({"message": "hello", "session_id": "someone-else"})      # not this socket's
-    c.client.emit("session_request", "not a dict")                  # a new session for us
+    c.client.emit("user_uttered")  # no payload at all
+    c.send("just a string")  # not a dict
+    c.send({"message": "hello"})  # no session_id
+    c.send({"message": "hello", "session_id": "someone-else"})  # not this socket's
+    c.client.emit("session_request", "not a dict")  # a new session for us
     new_session = c.confirmed.get(timeout=10)
     assert new_session != session_id and len(new_session) == 32
     c.session_id = new_session
-    c.send({"message": 42, "session_id": new_session})              # message not a string
+    c.send({"message": 42, "session_id": new_session})  # message not a string
     texts = c.wait(lambda texts: bool(texts), seconds=10)
     assert texts == [content.fill(content.messages["input_empty"])]
     # The connection still works, and the ignored events reached no conversation.
     c.ask("how do I reset my password?", contains(content.facts["helpdesk_phone"]))
     assert stored_events(servers, "someone-else") == []
-    logged = log.read_text()[len(log_before):]
+    logged = log.read_text()[len(log_before) :]
     assert "ignored a user_uttered without the session_id" in logged
     assert "Traceback" not in logged and "Task exception" not in logged
 
@@ -155,8 +163,11 @@ def test_the_widget_and_its_demo_page_are_served_with_a_strict_policy(servers):
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert 'src="/chat/widget.js"' in page.text
-    for path, kind in [("widget.js", "text/javascript"), ("widget.css", "text/css"),
-                       ("vendor/socket.io.min.js", "text/javascript")]:
+    for path, kind in [
+        ("widget.js", "text/javascript"),
+        ("widget.css", "text/css"),
+        ("vendor/socket.io.min.js", "text/javascript"),
+    ]:
         asset = requests.get(f"{servers['url']}/chat/{path}", timeout=10)
         assert asset.status_code == 200, path
         assert asset.headers["Content-Type"].startswith(kind), path

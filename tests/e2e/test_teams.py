@@ -4,14 +4,15 @@ real Rasa server; its replies are read where the fake Bot Connector got them.
 The servers are started once (tests/e2e/conftest.py), with the Teams
 channel pointed at the fake.
 """
+
 import time
 
 import pytest
 import requests
 
 from channels.teams import sender_id
-from tests.support.servers import stored_events
 from tests.support.fakes.microsoft import new_key
+from tests.support.servers import stored_events
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +40,29 @@ def text_of(replies):
 
 
 def test_a_password_question_gets_the_helpdesk_number_with_buttons_on_a_hero_card(
-        microsoft, webhook, content):
-    replies = ask(microsoft, webhook, microsoft.message("how do I reset my password?",
-                                                        user="e2e-teams-1"))
+    microsoft, webhook, content
+):
+    replies = ask(
+        microsoft, webhook, microsoft.message("how do I reset my password?", user="e2e-teams-1")
+    )
     assert f"Phone: {content.facts['helpdesk_phone']}" in text_of(replies)
     cards = [a for r in replies for a in r.get("attachments", [])]
     assert cards and cards[-1]["contentType"] == "application/vnd.microsoft.card.hero"
     buttons = cards[-1]["content"]["buttons"]
-    assert {"type": "imBack", "title": "What will they ask me?",
-            "value": "What will they ask me?"} in buttons
+    assert {
+        "type": "imBack",
+        "title": "What will they ask me?",
+        "value": "What will they ask me?",
+    } in buttons
 
 
-def test_a_channel_message_that_mentions_the_bot_is_answered_the_same(
-        microsoft, webhook, content):
-    activity = microsoft.message("<at>NHSmail bot</at> how do i reset my password",
-                                 user="e2e-teams-2", conversation_type="channel")
-    assert f"Phone: {content.facts['helpdesk_phone']}" in text_of(
-        ask(microsoft, webhook, activity))
+def test_a_channel_message_that_mentions_the_bot_is_answered_the_same(microsoft, webhook, content):
+    activity = microsoft.message(
+        "<at>NHSmail bot</at> how do i reset my password",
+        user="e2e-teams-2",
+        conversation_type="channel",
+    )
+    assert f"Phone: {content.facts['helpdesk_phone']}" in text_of(ask(microsoft, webhook, activity))
 
 
 def test_clicking_a_button_gives_that_buttons_answer(servers, microsoft, webhook, content):
@@ -72,7 +79,8 @@ def test_clicking_a_button_gives_that_buttons_answer(servers, microsoft, webhook
 
 
 def test_a_typed_password_is_warned_about_and_masked_in_the_tracker_store(
-        servers, microsoft, webhook):
+    servers, microsoft, webhook
+):
     activity = microsoft.message("my password is Fluffy22 and it doesnt work", user="e2e-teams-4")
     text = text_of(ask(microsoft, webhook, activity))
     assert "don't type passwords" in text and "Fluffy22" not in text
@@ -80,15 +88,19 @@ def test_a_typed_password_is_warned_about_and_masked_in_the_tracker_store(
     assert "[password removed]" in stored and "Fluffy22" not in stored
 
 
-@pytest.mark.parametrize("case, claims", [
-    ("another key's signature", dict(key=new_key())),
-    ("expired", dict(exp=int(time.time()) - 3600)),
-    ("unsigned", dict(alg="none")),
-    ("wrong audience", dict(aud="some-other-bot")),
-    ("serviceurl elsewhere", dict(serviceurl="http://127.0.0.1:9/elsewhere")),
-])
+@pytest.mark.parametrize(
+    "case, claims",
+    [
+        ("another key's signature", dict(key=new_key())),
+        ("expired", dict(exp=int(time.time()) - 3600)),
+        ("unsigned", dict(alg="none")),
+        ("wrong audience", dict(aud="some-other-bot")),
+        ("serviceurl elsewhere", dict(serviceurl="http://127.0.0.1:9/elsewhere")),
+    ],
+)
 def test_a_request_without_microsofts_valid_token_gets_401_and_no_reply(
-        microsoft, webhook, case, claims):
+    microsoft, webhook, case, claims
+):
     activity = microsoft.message("how do I reset my password?", user="e2e-teams-5")
     answer = microsoft.post(webhook, activity, **claims)
     assert answer.status_code == 401 and answer.json()["error"].startswith("Unauthorized")

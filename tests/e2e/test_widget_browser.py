@@ -4,6 +4,7 @@ Debian's Chromium and chromedriver, driven by Selenium with an explicit
 driver path (so Selenium Manager never runs and nothing is downloaded).
 Missing Chromium skips these tests, except in CI (env CI set), where it fails.
 """
+
 import os
 import tempfile
 import time
@@ -40,20 +41,30 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     with tempfile.TemporaryDirectory() as profile:
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync",
-                     f"--user-data-dir={profile}",
-                     # Chromium still looks up Google's sign-in and update hosts
-                     # with the flags above; resolve no name, so nothing leaves.
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                     "--disable-extensions", "--disable-default-apps"):
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            # Chromium still looks up Google's sign-in and update hosts
+            # with the flags above; resolve no name, so nothing leaves.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--disable-extensions",
+            "--disable-default-apps",
+        ):
             options.add_argument(flag)
         driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         try:
             # A phone's viewport (overlay scrollbars, touch), kept across reloads.
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                   {**PHONE, "deviceScaleFactor": 1, "mobile": True})
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {**PHONE, "deviceScaleFactor": 1, "mobile": True},
+            )
             yield driver
         finally:
             driver.quit()
@@ -74,9 +85,17 @@ class Widget:
         return WebDriverWait(self.driver, seconds).until(lambda _: condition(), message)
 
     def wait_ready(self):
-        self.wait(lambda: self.js("return document.querySelector('.nhsw')"
-                                  " && document.querySelector('.nhsw').dataset.connection")
-                  == "ready", 15, "the widget never confirmed its session")
+        self.wait(
+            lambda: (
+                self.js(
+                    "return document.querySelector('.nhsw')"
+                    " && document.querySelector('.nhsw').dataset.connection"
+                )
+                == "ready"
+            ),
+            15,
+            "the widget never confirmed its session",
+        )
 
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
@@ -84,13 +103,16 @@ class Widget:
     def messages(self):
         """(who, text) of every message in the log: the text as shown, line
         breaks included, without the "You:" said only to screen readers."""
-        return [tuple(m) for m in self.js("""
+        return [
+            tuple(m)
+            for m in self.js("""
             return [...document.querySelectorAll('.nhsw-log .nhsw-bubble')].map(bubble => [
               bubble.parentNode.classList.contains('nhsw-msg-user') ? 'user' : 'bot',
               [...bubble.childNodes].map(node =>
                 node.nodeName === 'BR' ? '\\n' :
                 node.classList && node.classList.contains('nhsw-sr') ? '' : node.textContent
-              ).join('')]);""")]
+              ).join('')]);""")
+        ]
 
     def bot_text(self):
         return "\n".join(text for who, text in self.messages() if who == "bot")
@@ -105,11 +127,13 @@ class Widget:
 
     def choice(self, title):
         return self.driver.find_element(
-            By.XPATH, f"//button[contains(@class,'nhsw-choice')][normalize-space()={title!r}]")
+            By.XPATH, f"//button[contains(@class,'nhsw-choice')][normalize-space()={title!r}]"
+        )
 
     def session_id(self):
-        return self.js("return JSON.parse(sessionStorage.getItem("
-                       "'nhsmail-chat:' + location.origin)).sessionId")
+        return self.js(
+            "return JSON.parse(sessionStorage.getItem('nhsmail-chat:' + location.origin)).sessionId"
+        )
 
 
 def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, content):
@@ -121,11 +145,14 @@ def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, con
     widget.type("how do I reset my password?")
     widget.wait_for_bot(f"Phone: {phone}")
     # The number is a link that dials it; web links open apart from the chat.
-    assert browser.find_element(By.LINK_TEXT, phone).get_attribute("href") == \
-        "tel:" + phone.replace(" ", "")
+    assert browser.find_element(By.LINK_TEXT, phone).get_attribute(
+        "href"
+    ) == "tel:" + phone.replace(" ", "")
     web_links = browser.find_elements(By.CSS_SELECTOR, ".nhsw-log a[href^='https:']")
-    assert web_links and all(a.get_attribute("target") == "_blank" and
-                             a.get_attribute("rel") == "noopener noreferrer" for a in web_links)
+    assert web_links and all(
+        a.get_attribute("target") == "_blank" and a.get_attribute("rel") == "noopener noreferrer"
+        for a in web_links
+    )
 
     # Keyboard: the offered replies are reachable with Tab from the text box.
     browser.find_element(By.CSS_SELECTOR, ".nhsw-input").send_keys(Keys.SHIFT, Keys.TAB)
@@ -145,11 +172,18 @@ def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, con
     widget.wait_for_bot(f"organisation type: {content.org_types['pharmacy']['label']}")
     # One conversation in the tracker store, before and after the reload.
     assert stored_user_texts(servers, session_id, 3) == [
-        "how do I reset my password?", "/prepare_call",
-        "I work in a pharmacy and forgot my password"]
+        "how do I reset my password?",
+        "/prepare_call",
+        "I work in a pharmacy and forgot my password",
+    ]
 
-    widget.wait(lambda: widget.js("return document.querySelector('.nhsw').dataset.transport")
-                == "websocket", 10, "socket.io never upgraded to websocket")
+    widget.wait(
+        lambda: (
+            widget.js("return document.querySelector('.nhsw').dataset.transport") == "websocket"
+        ),
+        10,
+        "socket.io never upgraded to websocket",
+    )
     assert widget.js("return document.documentElement.scrollWidth") <= PHONE["width"]
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     time.sleep(0.3)  # let the last bubble's scroll settle before the picture
@@ -162,8 +196,10 @@ def test_html_stays_text_and_start_again_clears_the_conversation(servers, browse
     widget.open()
     attack = '<img src=x onerror="window.injected=1"><b>bold</b>'
     widget.type(attack)
-    widget.wait(lambda: any(who == "bot" for who, _ in widget.messages()),
-                message="no answer to a message with HTML in it")
+    widget.wait(
+        lambda: any(who == "bot" for who, _ in widget.messages()),
+        message="no answer to a message with HTML in it",
+    )
     assert ("user", attack) in widget.messages()
     assert browser.find_elements(By.CSS_SELECTOR, ".nhsw-log img, .nhsw-log b") == []
     assert widget.js("return window.injected") is None

@@ -6,6 +6,7 @@ Rasa component against the word-pieces it averages. Uses build/minilm when it
 is complete, and otherwise builds the model into a temporary folder (about
 10 s), so nothing is skipped for want of a build step.
 """
+
 import math
 from pathlib import Path
 from typing import Dict, List
@@ -71,7 +72,9 @@ def model_dir(tmp_path_factory) -> Path:
     try:
         build_encoder.build(out)
     except (SystemExit, ImportError) as error:
-        pytest.fail(f"build/minilm is missing and could not be built ({error}); install with `{INSTALL}`")
+        pytest.fail(
+            f"build/minilm is missing and could not be built ({error}); install with `{INSTALL}`"
+        )
     return out
 
 
@@ -110,13 +113,19 @@ def featurizer(model_dir: Path, **config) -> MiniLMFeaturizer:
 def tokenised(spacy_model: SpacyModel, *texts: str) -> List[Message]:
     """Messages as Rasa's pipeline hands them on: SpacyNLP, then SpacyTokenizer."""
     messages = [Message(data={TEXT: t}) for t in texts]
-    SpacyNLP(spacy_model, {**SpacyNLP.get_default_config(), "model": "en_nhsmail"}).process(messages, spacy_model)
+    SpacyNLP(spacy_model, {**SpacyNLP.get_default_config(), "model": "en_nhsmail"}).process(
+        messages, spacy_model
+    )
     SpacyTokenizer(SpacyTokenizer.get_default_config()).process(messages)
     return messages
 
 
 def features(message: Message, kind: str) -> np.ndarray:
-    found = [f for f in message.features if f.attribute == TEXT and f.type == kind and f.origin == "minilm"]
+    found = [
+        f
+        for f in message.features
+        if f.attribute == TEXT and f.type == kind and f.origin == "minilm"
+    ]
     assert len(found) == 1, f"expected one {kind} feature, found {len(found)}"
     return found[0].features
 
@@ -152,14 +161,20 @@ def numpy_bert(weights, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         def split(t):
             return t.reshape(batch, seq, heads, size).transpose(0, 2, 1, 3)
 
-        q, k, v = (split(_linear(x, w, f"{p}.attention.self.{n}")) for n in ("query", "key", "value"))
+        q, k, v = (
+            split(_linear(x, w, f"{p}.attention.self.{n}")) for n in ("query", "key", "value")
+        )
         scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + additive
         scores -= scores.max(-1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(-1, keepdims=True)
         context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, heads * size)
         attended = _linear(context, w, f"{p}.attention.output.dense") + x
-        x = _layer_norm(attended, w[f"{p}.attention.output.LayerNorm.weight"], w[f"{p}.attention.output.LayerNorm.bias"])
+        x = _layer_norm(
+            attended,
+            w[f"{p}.attention.output.LayerNorm.weight"],
+            w[f"{p}.attention.output.LayerNorm.bias"],
+        )
         inner = _linear(x, w, f"{p}.intermediate.dense")
         inner = 0.5 * inner * (1.0 + erf(inner / math.sqrt(2.0)))
         out = _linear(inner, w, f"{p}.output.dense") + x
@@ -211,9 +226,16 @@ def test_sentence_embedding_is_the_mean_pooled_normalised_reference(fp32, weight
 @pytest.mark.parametrize("kind", ["fp32", "int8"])
 def test_similar_questions_are_closer_than_an_unrelated_one(kind, request):
     encoder = request.getfixturevalue(kind)
-    a, b, c = (e.sentence for e in encoder.encode(
-        ["I forgot my password", "can't remember my login password", "the hoist in room 4 is broken"]
-    ))
+    a, b, c = (
+        e.sentence
+        for e in encoder.encode(
+            [
+                "I forgot my password",
+                "can't remember my login password",
+                "the hoist in room 4 is broken",
+            ]
+        )
+    )
     related, unrelated = _cos(a, b), _cos(a, c)
     assert related > 0.6, related
     assert unrelated < 0.3, unrelated
@@ -222,7 +244,9 @@ def test_similar_questions_are_closer_than_an_unrelated_one(kind, request):
 
 def test_int8_stays_within_cosine_098_of_fp32(fp32, int8):
     pairs = list(zip(fp32.encode(CARE_HOME_SENTENCES), int8.encode(CARE_HOME_SENTENCES)))
-    cosines = {text: _cos(f.sentence, q.sentence) for text, (f, q) in zip(CARE_HOME_SENTENCES, pairs)}
+    cosines = {
+        text: _cos(f.sentence, q.sentence) for text, (f, q) in zip(CARE_HOME_SENTENCES, pairs)
+    }
     assert len(cosines) == 20
     low = {t: round(c, 4) for t, c in cosines.items() if c < 0.98}
     assert not low, f"int8 sentence embeddings drift from fp32 on {low}"
@@ -357,7 +381,9 @@ def test_cache_of_size_zero_keeps_nothing(model_dir):
 
 
 @pytest.mark.parametrize("quantized", [False, True])
-def test_training_data_in_batches_gets_the_features_of_single_messages(model_dir, spacy_model, quantized):
+def test_training_data_in_batches_gets_the_features_of_single_messages(
+    model_dir, spacy_model, quantized
+):
     component = featurizer(model_dir, quantized=quantized, cache_size=0)
     texts = CARE_HOME_SENTENCES * 4  # more than one training batch of 64
     batched = tokenised(spacy_model, *texts)
@@ -379,7 +405,8 @@ def test_missing_model_says_how_to_build_it(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad", [{"quantized": "yes"}, {"cache_size": -1}, {"intra_op_threads": 1.5}, {"cache_size": True}]
+    "bad",
+    [{"quantized": "yes"}, {"cache_size": -1}, {"intra_op_threads": 1.5}, {"cache_size": True}],
 )
 def test_bad_config_is_refused(bad):
     with pytest.raises(InvalidConfigException):
@@ -396,8 +423,11 @@ def test_component_is_registered_as_a_message_featurizer():
 
 
 def test_token_features_of_no_pieces_are_zero():
-    from nlp.encoder import Encoded
     from rasa.nlu.tokenizers.tokenizer import Token
 
-    empty = Encoded(np.zeros((0, 384), np.float32), np.zeros((0, 2), np.int64), np.zeros(384, np.float32))
+    from nlp.encoder import Encoded
+
+    empty = Encoded(
+        np.zeros((0, 384), np.float32), np.zeros((0, 2), np.int64), np.zeros(384, np.float32)
+    )
     assert not token_features(empty, [Token("x", 0, 1)]).any()

@@ -1,4 +1,5 @@
 """The project's spaCy pipeline: entities the dialogue uses and personal data it finds."""
+
 import pytest
 
 from nlp.build_model import build
@@ -19,7 +20,10 @@ def ents(nlp, text):
         ("I work in a Pharmacy and forgot my password", ("Pharmacy", "org_type")),
         ("our care home shared mailbox", ("care home", "org_type")),
         ("im at a gp surgery", ("gp surgery", "org_type")),
-        ("our manager and all the staff accounts were deleted", ("manager and all the staff", "account_scope")),
+        (
+            "our manager and all the staff accounts were deleted",
+            ("manager and all the staff", "account_scope"),
+        ),
         ("nobody can get into the shared mailbox", ("nobody", "account_scope")),
         ("none of us can log in", ("none of us", "account_scope")),
         ("every account linked to the mailbox is gone", ("every account", "account_scope")),
@@ -46,7 +50,9 @@ def test_personal_data_is_found(nlp, text, found):
     assert found in ents(nlp, text)
 
 
-@pytest.mark.parametrize("text", ["is there a video guide", "I have 2 accounts", "my password is valid"])
+@pytest.mark.parametrize(
+    "text", ["is there a video guide", "I have 2 accounts", "my password is valid"]
+)
 def test_ordinary_words_are_not_personal_data(nlp, text):
     assert not [e for e in nlp(text).ents if e.label_ in ("EMAIL", "UK_PHONE", "ODS_CODE")]
 

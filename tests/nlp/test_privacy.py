@@ -1,14 +1,17 @@
 """Masking before storage: what the assistant must never keep."""
+
 import pytest
 
-from nlp.privacy import (follows_password_context, is_nhs_number, mask, mask_new_events,
-                         warning_text)
+from nlp.privacy import follows_password_context, is_nhs_number, mask, mask_new_events, warning_text
 
 
 @pytest.mark.parametrize(
     "text, masked",
     [
-        ("my password is Fluffy22, can you reset it", "my password is [password removed], can you reset it"),
+        (
+            "my password is Fluffy22, can you reset it",
+            "my password is [password removed], can you reset it",
+        ),
         ("email me at jo.bloggs@nhs.net please", "email me at [email removed] please"),
         ("my mobile is 07700 900123", "my mobile is [phone number removed]"),
         ("her NHS number is 943 476 5919", "her NHS number is [NHS number removed]"),
@@ -29,7 +32,11 @@ def test_nhs_number_check_digit():
 
 
 def user(text, context=None, intent="reset_password"):
-    event = {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent}}}
+    event = {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent}},
+    }
     if context is not None:
         event["metadata"] = {"privacy": {"disclosed": False, "context": context}}
     return event
@@ -68,8 +75,9 @@ def test_a_clicked_button_is_stored_as_its_payload_even_after_a_password_questio
 
 def test_masking_twice_changes_nothing_the_second_time():
     """A message is masked before Rasa parses it and again in the store."""
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     corpus = Path(__file__).parents[1] / "privacy" / "secrets_dev.yml"
     for case in yaml.safe_load(corpus.read_text(encoding="utf-8"))["cases"]:
@@ -79,8 +87,12 @@ def test_masking_twice_changes_nothing_the_second_time():
 
 
 def test_a_log_line_keeps_its_identifiers_and_colours():
-    line = ("\x1b[01;33mSanic is running in PRODUCTION mode.\x1b[0m "
-            "Teams channel is off: set TEAMS_APP_ID, TEAMS_APP_PASSWORD to switch it on")
+    line = (
+        "\x1b[01;33mSanic is running in PRODUCTION mode.\x1b[0m "
+        "Teams channel is off: set TEAMS_APP_ID, TEAMS_APP_PASSWORD to switch it on"
+    )
     assert mask(line, for_logs=True) == line
-    assert mask("Received user message 'Gr3392521'", for_logs=True) == \
-        "Received user message '[password removed]'"
+    assert (
+        mask("Received user message 'Gr3392521'", for_logs=True)
+        == "Received user message '[password removed]'"
+    )

@@ -1,4 +1,5 @@
 """The NLU component that turns a disclosed password into `share_password`."""
+
 from rasa.shared.nlu.training_data.message import Message
 
 from nlp.secret_guard import SecretGuard
@@ -7,8 +8,11 @@ from nlp.secret_guard import SecretGuard
 def classified(text, intent, confidence, *others):
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence})
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence}]
-                + [{"name": n, "confidence": c} for n, c in others])
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}]
+        + [{"name": n, "confidence": c} for n, c in others],
+    )
     return message
 
 
@@ -17,9 +21,14 @@ def guard():
 
 
 def test_disclosure_overrides_the_intent_and_keeps_the_ranking():
-    [message] = guard().process([classified("my password is Fluffy22, reset it", "reset_password", 0.9)])
+    [message] = guard().process(
+        [classified("my password is Fluffy22, reset it", "reset_password", 0.9)]
+    )
     assert message.get("intent") == {"name": "share_password", "confidence": 1.0}
-    assert [r["name"] for r in message.get("intent_ranking")] == ["share_password", "reset_password"]
+    assert [r["name"] for r in message.get("intent_ranking")] == [
+        "share_password",
+        "reset_password",
+    ]
 
 
 def test_a_question_about_passwords_is_left_alone():

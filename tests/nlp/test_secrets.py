@@ -1,4 +1,5 @@
 """Passwords typed into the chat are recognised; questions about passwords are not."""
+
 import pytest
 
 from nlp.secrets import contains_secret, redact
@@ -13,7 +14,10 @@ from nlp.secrets import contains_secret, redact
         ("password = Abc!2345", "password = [redacted]"),
         ("my account secret is purplemonkey", "my account secret is [redacted]"),
         ("security answer was 'Rover'", "security answer was '[redacted]'"),
-        ("I tried the password Summer2024! and it failed", "I tried the password [redacted] and it failed"),
+        (
+            "I tried the password Summer2024! and it failed",
+            "I tried the password [redacted] and it failed",
+        ),
     ],
 )
 def test_disclosed_secrets_are_found_and_redacted(text, redacted):

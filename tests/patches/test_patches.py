@@ -6,6 +6,7 @@ parametrised test runs every check with all patches in force, then with only
 that one patch left out, and requires the check to fail then: a check that
 passes without its patch would prove nothing.
 """
+
 import asyncio
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -55,8 +56,11 @@ class Processor(MessageProcessor):
 
     async def parse_message(self, message, tracker=None, only_output_properties=True):
         self.parsed.append(message.text)
-        return {"text": message.text, "intent": {"name": "greet", "confidence": 1.0},
-                "entities": []}
+        return {
+            "text": message.text,
+            "intent": {"name": "greet", "confidence": 1.0},
+            "entities": [],
+        }
 
     async def run_action_extract_slots(self, output_channel, tracker):
         return tracker
@@ -87,18 +91,25 @@ def stored_conversation():
 def effect_idempotency():
     """A resent message gets the stored turn's replies and is not parsed again."""
     processor = Processor(stored_conversation())
-    sent = asyncio.run(processor.handle_message(
-        RetryableMessage("yes", CollectingOutputChannel(), "s1", message_id="m2")))
+    sent = asyncio.run(
+        processor.handle_message(
+            RetryableMessage("yes", CollectingOutputChannel(), "s1", message_id="m2")
+        )
+    )
     assert [(m["text"], m.get("buttons")) for m in sent] == [
-        ("Your current manager should call the helpdesk.", BUTTONS)]
+        ("Your current manager should call the helpdesk.", BUTTONS)
+    ]
     assert processor.parsed == [] and processor.answered == []
 
 
 def effect_disclosure():
     """A typed password is masked before Rasa parses or stores the message."""
     processor = Processor([])
-    asyncio.run(processor.handle_message(
-        UserMessage("my password is Tr0ub4dor&3", CollectingOutputChannel(), "s1")))
+    asyncio.run(
+        processor.handle_message(
+            UserMessage("my password is Tr0ub4dor&3", CollectingOutputChannel(), "s1")
+        )
+    )
     assert processor.parsed == ["my password is [password removed]"]
     assert processor.tracker.latest_message.text == "my password is [password removed]"
     assert processor.tracker.latest_message.metadata["privacy"]["disclosed"] is True
@@ -134,8 +145,12 @@ def effect_fail_loud():
         raise AssertionError("the turn was kept in memory, not refused")
 
 
-EFFECTS = {"idempotency": effect_idempotency, "disclosure": effect_disclosure,
-           "action_check": effect_action_check, "fail_loud": effect_fail_loud}
+EFFECTS = {
+    "idempotency": effect_idempotency,
+    "disclosure": effect_disclosure,
+    "action_check": effect_action_check,
+    "fail_loud": effect_fail_loud,
+}
 
 
 def run_effect(name, monkeypatch):
@@ -184,8 +199,10 @@ def test_installing_twice_stacks_nothing():
     with patches_in_force([p.name for p in patches.PATCHES]):
         first = MessageProcessor._handle_message_with_tracker
         patches.install()
-        assert MessageProcessor._handle_message_with_tracker.__wrapped__.__wrapped__ is \
-            first.__wrapped__.__wrapped__
+        assert (
+            MessageProcessor._handle_message_with_tracker.__wrapped__.__wrapped__
+            is first.__wrapped__.__wrapped__
+        )
         assert patches.installed() == [p.name for p in patches.PATCHES]
 
 
@@ -194,4 +211,7 @@ def test_the_secrets_check_runs_before_the_retry_check_before_rasa():
         first = MessageProcessor._handle_message_with_tracker
         chain = [first, first.__wrapped__, first.__wrapped__.__wrapped__]
         assert [f.__code__.co_filename.rsplit("/", 2)[-2:] for f in chain] == [
-            ["patches", "disclosure.py"], ["patches", "idempotency.py"], ["core", "processor.py"]]
+            ["patches", "disclosure.py"],
+            ["patches", "idempotency.py"],
+            ["core", "processor.py"],
+        ]

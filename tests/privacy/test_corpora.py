@@ -9,11 +9,13 @@ who never saw the detector or these tests).
   lockbox is the measure.
 - pii_corpus.yml: personal data typed by staff (development figures).
 """
+
 from pathlib import Path
 
 import pytest
 
-from scripts.pii_eval import load as load_pii, measure
+from scripts.pii_eval import load as load_pii
+from scripts.pii_eval import measure
 from scripts.secrets_eval import evaluate, load
 from tests.support.measured import MEASURED
 
@@ -35,7 +37,8 @@ def test_lockbox_recall_and_false_alarms():
     MEASURED.append(
         f"secrets lockbox ({LOCKBOX.name}, {result['disclosures']} disclosures, "
         f"{result['non_disclosures']} not): warned {result['warned']:.3f}, warned and fully "
-        f"masked {result['recall']:.3f}, false alarms {result['false_alarm_rate']:.2%}")
+        f"masked {result['recall']:.3f}, false alarms {result['false_alarm_rate']:.2%}"
+    )
     assert result["warned"] >= 0.98
     assert result["recall"] >= 0.975
     assert result["false_alarm_rate"] <= 0.01
@@ -44,8 +47,10 @@ def test_lockbox_recall_and_false_alarms():
 @pytest.mark.parametrize("corpus", DEVELOPMENT, ids=lambda p: p.name)
 def test_development_corpora(corpus):
     result = evaluate(load(corpus))
-    MEASURED.append(f"secrets {corpus.name}: warned and fully masked {result['recall']:.3f}, "
-                    f"false alarms {result['false_alarm_rate']:.2%}")
+    MEASURED.append(
+        f"secrets {corpus.name}: warned and fully masked {result['recall']:.3f}, "
+        f"false alarms {result['false_alarm_rate']:.2%}"
+    )
     assert result["recall"] >= 0.93
     assert result["false_alarm_rate"] <= 0.01
 
@@ -53,10 +58,12 @@ def test_development_corpora(corpus):
 def test_personal_data_typed_by_staff_is_masked():
     result = measure(load_pii(HERE / "pii_corpus.yml"))
     rate = result["masked"]
-    MEASURED.append("personal data masked: " + ", ".join(
-        f"{kind} {rate[kind]:.0%}" for kind in sorted(rate))
+    MEASURED.append(
+        "personal data masked: "
+        + ", ".join(f"{kind} {rate[kind]:.0%}" for kind in sorted(rate))
         + f"; {result['quiet_alarmed']} of {result['quiet']} messages without any had "
-        "something masked")
+        "something masked"
+    )
     for kind in ("EMAIL", "UK_PHONE", "NHS_NUMBER", "POSTCODE"):
         assert rate[kind] >= 0.98, kind
     assert rate["DATE_OF_BIRTH"] >= 0.95

@@ -1,6 +1,7 @@
 """Talking to the cluster the tests start (tests/cluster/conftest.py): its
 REST and readiness endpoints, what its PostgreSQL holds, and the replies a
 user would see at each step of the scripts the tests run."""
+
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,9 @@ from cluster.launch import Cluster
 
 
 # --- talking to it ----------------------------------------------------------
-def post(url: str, sender: str, message: str, timeout: float = 60,
-         message_id: Optional[str] = None) -> requests.Response:
+def post(
+    url: str, sender: str, message: str, timeout: float = 60, message_id: Optional[str] = None
+) -> requests.Response:
     body = {"sender": sender, "message": message}
     if message_id:
         body["message_id"] = message_id  # a retry with it is answered, not handled, again
@@ -58,8 +60,9 @@ def in_parallel(jobs) -> list:
         return [f.result() for f in futures]
 
 
-def retrying_post(url: str, sender: str, message: str, attempts: int,
-                  pause: float = 1.0) -> Tuple[Optional[requests.Response], int]:
+def retrying_post(
+    url: str, sender: str, message: str, attempts: int, pause: float = 1.0
+) -> Tuple[Optional[requests.Response], int]:
     """The reply, and how many attempts failed first (connection error or 5xx)."""
     failed = 0
     for _ in range(attempts):
@@ -77,9 +80,14 @@ def retrying_post(url: str, sender: str, message: str, attempts: int,
 # --- what is stored -------------------------------------------------------------
 def stored_events(cluster: Cluster, sender: str) -> List[Dict]:
     s = cluster.settings
-    connection = psycopg2.connect(host=s.pg_host, port=s.pg_port, dbname=s.database,
-                                  user=s.pg_user, password=s.pg_password or None,
-                                  connect_timeout=5)
+    connection = psycopg2.connect(
+        host=s.pg_host,
+        port=s.pg_port,
+        dbname=s.database,
+        user=s.pg_user,
+        password=s.pg_password or None,
+        connect_timeout=5,
+    )
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
@@ -125,7 +133,9 @@ class Expect:
 
     @classmethod
     def password_help(cls, replies: List[Dict]) -> bool:
-        return cls.content.facts["helpdesk_phone"] in text_of(replies) and not cls.managers_route(replies)
+        return cls.content.facts["helpdesk_phone"] in text_of(replies) and not cls.managers_route(
+            replies
+        )
 
 
 FORM_YES = [("my account was deleted", Expect.asks_the_question), ("yes", Expect.managers_route)]

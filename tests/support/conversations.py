@@ -6,6 +6,7 @@ alone; each user turn names the answer it expects (a topic, a compound pair,
 reply's text, built from the content file and domain.yml, so that a check
 follows the content owner's wording instead of repeating it.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -16,8 +17,10 @@ from actions import guidance
 from actions.content import Content
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = {"blind_dev": "tests/conversations/blind_dev.yml",
-         "blind_final": "tests/conversations/blind_final.yml"}
+FILES = {
+    "blind_dev": "tests/conversations/blind_dev.yml",
+    "blind_final": "tests/conversations/blind_final.yml",
+}
 MENU_HEADING = "On the phone menu:"
 
 
@@ -38,8 +41,11 @@ class Conversation:
 def load(name: str) -> List[Conversation]:
     data = yaml.safe_load((ROOT / FILES[name]).read_text(encoding="utf-8"))
     return [
-        Conversation(c["name"], c.get("kind", "-"), [
-            Turn(str(t["user"]), str(t["expect"]), t.get("org")) for t in c["turns"]])
+        Conversation(
+            c["name"],
+            c.get("kind", "-"),
+            [Turn(str(t["user"]), str(t["expect"]), t.get("org")) for t in c["turns"]],
+        )
         for c in data["conversations"]
     ]
 
@@ -51,8 +57,11 @@ def _first_line(content: Content, topic: str) -> str:
 
 def _responses(domain: dict) -> Dict[str, str]:
     texts = {name: variants[0]["text"] for name, variants in domain["responses"].items()}
-    return {"greet": texts["utter_greet"], "goodbye": texts["utter_goodbye"],
-            "thanks": texts["utter_you_are_welcome"]}
+    return {
+        "greet": texts["utter_greet"],
+        "goodbye": texts["utter_goodbye"],
+        "thanks": texts["utter_you_are_welcome"],
+    }
 
 
 def expected_fragments(content: Content, domain: dict, expect: str) -> List[str]:
@@ -86,8 +95,9 @@ def check(content: Content, domain: dict, turn: Turn, reply: str) -> Optional[st
     return None
 
 
-def run(conversation: Conversation, say: Callable[[str], str], content: Content,
-        domain: dict) -> Optional[str]:
+def run(
+    conversation: Conversation, say: Callable[[str], str], content: Content, domain: dict
+) -> Optional[str]:
     """Plays the conversation; None when every turn got its answer."""
     for number, turn in enumerate(conversation.turns, 1):
         reply = say(turn.user)

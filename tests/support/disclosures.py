@@ -4,6 +4,7 @@ tests/cluster/test_privacy_cluster.py).
 Each run makes its own secrets, so no file of the project can contain them
 before the run: finding one afterwards means it was kept.
 """
+
 import random
 import secrets
 import string
@@ -20,10 +21,10 @@ def _name() -> str:
 def conversation() -> Tuple[List[Tuple[str, bool]], Dict[str, str]]:
     """(message, discloses?) for one conversation, and the secrets in it."""
     values = {
-        "before": "Tr1" + secrets.token_hex(4),   # keyword before, with a question
-        "lone": "Gr3" + secrets.token_hex(3),     # alone, right after a login message
+        "before": "Tr1" + secrets.token_hex(4),  # keyword before, with a question
+        "lone": "Gr3" + secrets.token_hex(3),  # alone, right after a login message
         "after": "Bl" + secrets.token_hex(3) + "7x",  # the value first, the keyword after
-        "answer": _name(),                         # a security answer
+        "answer": _name(),  # a security answer
     }
     turns = [
         (f"my password is {values['before']} and it says locked, what do i do", True),

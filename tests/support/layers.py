@@ -1,5 +1,6 @@
 """The test layers (pytest.ini describes them) and how a test gets its own:
 from its directory, unless its module or the test itself is marked."""
+
 from pathlib import Path
 from typing import Dict, List, Set
 
@@ -42,5 +43,7 @@ def assign(items: List[pytest.Item]) -> Dict[str, Dict[str, List[str]]]:
             directory = Path(item.fspath).parent.relative_to(ROOT).as_posix()
             if directory in DIRECTORY_LAYERS:
                 item.add_marker(DIRECTORY_LAYERS[directory])
-    return {item.nodeid: {"layers": layers_of(item), "fixtures": list(item.fixturenames)}
-            for item in items}
+    return {
+        item.nodeid: {"layers": layers_of(item), "fixtures": list(item.fixturenames)}
+        for item in items
+    }

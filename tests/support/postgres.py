@@ -10,6 +10,7 @@ tests' conversations and lives for one test run.
 initdb refuses to run as root, so as root every command runs as the
 ``postgres`` user (``runuser``), which then owns the directory.
 """
+
 import glob
 import os
 import pwd
@@ -33,12 +34,15 @@ def find_binary(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if candidates:
         return candidates[-1]
-    raise PostgresUnavailable(f"{name} is not installed (PATH, /usr/lib/postgresql/*/bin); "
-                              "apt-get install postgresql")
+    raise PostgresUnavailable(
+        f"{name} is not installed (PATH, /usr/lib/postgresql/*/bin); apt-get install postgresql"
+    )
 
 
 class PrivatePostgres:
@@ -55,8 +59,10 @@ class PrivatePostgres:
             try:
                 self.owner = pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root, and initdb refuses root: "
-                                          "a 'postgres' user is needed to run it as")
+                raise PostgresUnavailable(  # noqa: B904  (the missing user is the whole story)
+                    "running as root, and initdb refuses root: "
+                    "a 'postgres' user is needed to run it as"
+                )
             self.as_user = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
         # Not under pytest's temporary directory: that one is private to the
         # user running pytest, and the server may run as another.
@@ -72,22 +78,32 @@ class PrivatePostgres:
     # --- commands ---------------------------------------------------------------
     def _run(self, command: List[str], seconds: float = 120) -> None:
         try:
-            result = subprocess.run(self.as_user + command, capture_output=True, text=True,
-                                    timeout=seconds, cwd=self.directory)
+            result = subprocess.run(
+                self.as_user + command,
+                capture_output=True,
+                text=True,
+                timeout=seconds,
+                cwd=self.directory,
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise PostgresUnavailable(f"{' '.join(command[:2])}: {error}")
+            raise PostgresUnavailable(f"{' '.join(command[:2])}: {error}") from error
         if result.returncode != 0:
             raise PostgresUnavailable(
                 f"{' '.join(command)} failed ({result.returncode}): "
-                f"{(result.stderr or result.stdout).strip()[-1500:]}\n{self.log_tail()}")
+                f"{(result.stderr or result.stdout).strip()[-1500:]}\n{self.log_tail()}"
+            )
 
     def _options(self) -> str:
-        return (f"-p {self.port} -c listen_addresses={self.host} "
-                f"-c unix_socket_directories='{self.socket_dir}'")
+        return (
+            f"-p {self.port} -c listen_addresses={self.host} "
+            f"-c unix_socket_directories='{self.socket_dir}'"
+        )
 
     def _pg_ctl(self, action: str, *extra: str, seconds: float = 120) -> None:
-        self._run([self.pg_ctl, action, "-D", str(self.data), "-w", "-t", str(int(seconds)),
-                   *extra], seconds=seconds + 10)
+        self._run(
+            [self.pg_ctl, action, "-D", str(self.data), "-w", "-t", str(int(seconds)), *extra],
+            seconds=seconds + 10,
+        )
 
     def log_tail(self, characters: int = 1500) -> str:
         try:
@@ -99,8 +115,22 @@ class PrivatePostgres:
     def start(self, seconds: float = 120) -> "PrivatePostgres":
         """initdb on first use, then start and wait until it accepts connections."""
         if not self.data.exists():
-            self._run([self.initdb, "-D", str(self.data), "-U", SUPERUSER, "-A", "trust",
-                       "-E", "UTF8", "--locale=C", "--no-sync"], seconds=seconds)
+            self._run(
+                [
+                    self.initdb,
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    SUPERUSER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
+                seconds=seconds,
+            )
         self._pg_ctl("start", "-l", str(self.log), "-o", self._options(), seconds=seconds)
         self.wait_until_accepting(seconds)
         return self
@@ -110,13 +140,18 @@ class PrivatePostgres:
         self._pg_ctl("stop", "-m", "fast", seconds=seconds)
 
     def restart(self, seconds: float = 120) -> None:
-        self._pg_ctl("restart", "-m", "fast", "-l", str(self.log), "-o", self._options(),
-                     seconds=seconds)
+        self._pg_ctl(
+            "restart", "-m", "fast", "-l", str(self.log), "-o", self._options(), seconds=seconds
+        )
         self.wait_until_accepting(seconds)
 
     def running(self) -> bool:
-        result = subprocess.run(self.as_user + [self.pg_ctl, "status", "-D", str(self.data)],
-                                capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            self.as_user + [self.pg_ctl, "status", "-D", str(self.data)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         return result.returncode == 0
 
     def ensure_running(self) -> None:
@@ -133,15 +168,18 @@ class PrivatePostgres:
                 return
             except psycopg2.OperationalError as error:
                 if time.monotonic() > deadline:
-                    raise PostgresUnavailable(f"not accepting connections after {seconds:.0f}s: "
-                                              f"{error}\n{self.log_tail()}")
+                    raise PostgresUnavailable(  # noqa: B904  (the message carries the error)
+                        f"not accepting connections after {seconds:.0f}s: "
+                        f"{error}\n{self.log_tail()}"
+                    )
                 time.sleep(0.2)
 
     def connect(self, dbname: str = "postgres", user: str = SUPERUSER):
         import psycopg2
 
-        return psycopg2.connect(host=self.host, port=self.port, dbname=dbname, user=user,
-                                connect_timeout=5)
+        return psycopg2.connect(
+            host=self.host, port=self.port, dbname=dbname, user=user, connect_timeout=5
+        )
 
     def remove(self) -> None:
         """Stops the server if it runs and deletes its directory."""
@@ -159,10 +197,14 @@ def machine_postmaster_started(host: str = HOST, port: int = 5432) -> Optional[s
     import psycopg2
 
     try:
-        connection = psycopg2.connect(host=host, port=port, dbname="postgres",
-                                      user=os.environ.get("PGADMIN", SUPERUSER),
-                                      password=os.environ.get("PGADMIN_PASSWORD") or None,
-                                      connect_timeout=5)
+        connection = psycopg2.connect(
+            host=host,
+            port=port,
+            dbname="postgres",
+            user=os.environ.get("PGADMIN", SUPERUSER),
+            password=os.environ.get("PGADMIN_PASSWORD") or None,
+            connect_timeout=5,
+        )
     except psycopg2.OperationalError:
         return None
     try:

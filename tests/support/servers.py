@@ -1,6 +1,7 @@
 """The project's servers as the end-to-end tests start them: free ports, the
 Rasa command line, the project's endpoints.yml pointed at a throwaway SQLite
 file, and what a test reads back (replies, stored events)."""
+
 import json
 import socket
 import sqlite3
@@ -32,9 +33,12 @@ def require_model() -> None:
 def write_endpoints(path: Path, actions_url: str, tracker_db: Path) -> Path:
     """The project's own endpoints.yml, pointed at this run's action server and
     SQLite file."""
-    path.write_text((ROOT / "endpoints.yml").read_text()
-                    .replace("http://localhost:5055", actions_url)
-                    .replace("var/tracker.db", str(tracker_db)))
+    path.write_text(
+        (ROOT / "endpoints.yml")
+        .read_text()
+        .replace("http://localhost:5055", actions_url)
+        .replace("var/tracker.db", str(tracker_db))
+    )
     return path
 
 
@@ -42,8 +46,21 @@ def rasa_run_command(model: Path, port: int, endpoints: Path, *extra: str) -> Li
     """`rasa run` as every single-machine test starts it: through the launcher
     that installs the project's patches (rasa_server.py), with the project's
     credentials.yml; ``extra`` are further options."""
-    return [str(BIN / "python"), "-m", "rasa_server", "run", "-m", str(model), "--port", str(port),
-            "--endpoints", str(endpoints), "--credentials", "credentials.yml", *extra]
+    return [
+        str(BIN / "python"),
+        "-m",
+        "rasa_server",
+        "run",
+        "-m",
+        str(model),
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        "credentials.yml",
+        *extra,
+    ]
 
 
 def actions_command(port: int) -> List[str]:
@@ -65,8 +82,11 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: int = 180)
 
 
 def say(servers: Dict, sender: str, message: str):
-    response = requests.post(f"{servers['url']}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": message}, timeout=60)
+    response = requests.post(
+        f"{servers['url']}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=60,
+    )
     response.raise_for_status()
     return response.json()
 

@@ -2,6 +2,7 @@
 (or, in CI, to fail) when one is missing; the machine's Redis and RabbitMQ
 running for a while and left as they were found; RabbitMQ's queue read and
 removed."""
+
 import asyncio
 import json
 import os
@@ -15,8 +16,15 @@ import pytest
 from cluster import services
 
 STOP_COMMANDS = {
-    "redis": ["redis-cli", "-h", services.HOST, "-p", str(services.PORTS["redis"]),
-              "shutdown", "nosave"],
+    "redis": [
+        "redis-cli",
+        "-h",
+        services.HOST,
+        "-p",
+        str(services.PORTS["redis"]),
+        "shutdown",
+        "nosave",
+    ],
     "rabbitmq": ["rabbitmqctl", "stop"],
 }
 
@@ -49,8 +57,13 @@ def _amqp_url(user: str, password: str) -> str:
     return f"amqp://{user}:{password}@{services.HOST}:{services.PORTS['rabbitmq']}/"
 
 
-def read_queue(queue: str, user: str = "guest", password: str = "guest",
-               quiet_seconds: float = 2.0, limit_seconds: float = 30.0) -> List[Dict]:
+def read_queue(
+    queue: str,
+    user: str = "guest",
+    password: str = "guest",
+    quiet_seconds: float = 2.0,
+    limit_seconds: float = 30.0,
+) -> List[Dict]:
     """Every message in ``queue`` (consumed), once none arrived for ``quiet_seconds``."""
     import aio_pika
 
@@ -74,8 +87,9 @@ def read_queue(queue: str, user: str = "guest", password: str = "guest",
     return asyncio.run(drain())
 
 
-def delete_queue_and_exchange(queue: str, exchange: str, user: str = "guest",
-                              password: str = "guest") -> None:
+def delete_queue_and_exchange(
+    queue: str, exchange: str, user: str = "guest", password: str = "guest"
+) -> None:
     import aio_pika
 
     async def delete() -> None:

@@ -1,5 +1,6 @@
 """Real rasa_sdk Trackers built from small snapshots, and what an action did
 with them: for the action tests, no Rasa server needed."""
+
 import asyncio
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -38,8 +39,13 @@ def make_tracker(
     latest = user_event(intent, entities)["parse_data"]
     latest["intent_ranking"] = ranking or [latest["intent"]]
     latest["text"] = text if text is not None else f"/{intent}"
-    all_slots = {"org_type": None, "all_accounts_deleted": None, "requested_slot": None,
-                 "last_topic": None, "offered_topic": None}
+    all_slots = {
+        "org_type": None,
+        "all_accounts_deleted": None,
+        "requested_slot": None,
+        "last_topic": None,
+        "offered_topic": None,
+    }
     all_slots.update(slots or {})
     return Tracker(
         sender_id="test",

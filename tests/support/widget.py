@@ -1,6 +1,7 @@
 """The website chat as the tests speak it: the one listed origin, a socket.io
 client speaking Rasa's protocol, and the user's messages read back from the
 tracker store."""
+
 import logging
 import queue
 import time
@@ -30,8 +31,13 @@ class Chat:
         self.client.on("bot_uttered", self.replies.put)
         self.client.on("session_confirm", self.confirmed.put)
         headers = {"Origin": origin} if origin else {}
-        self.client.connect(servers["url"], headers=headers, transports=["polling"],
-                            socketio_path="/socket.io", wait_timeout=10)
+        self.client.connect(
+            servers["url"],
+            headers=headers,
+            transports=["polling"],
+            socketio_path="/socket.io",
+            wait_timeout=10,
+        )
 
     def start(self, session_id=None) -> str:
         self.client.emit("session_request", {"session_id": session_id})

@@ -5,6 +5,7 @@ On 127.0.0.1, in a thread: the Bot Framework OpenID configuration and JWKS
 secret and scope), and a Bot Connector serviceUrl that keeps every activity
 posted with a token it issued. Tests sign activities with ``sign``/``post``.
 """
+
 import json
 import secrets
 import threading
@@ -50,9 +51,13 @@ class FakeMicrosoft:
     # --- what the Rasa server is given ------------------------------------------
 
     def env(self) -> Dict[str, str]:
-        return {"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": APP_PASSWORD,
-                "TEAMS_TENANT_ID": TENANT, "TEAMS_OPENID_URL": self.openid_url,
-                "TEAMS_TOKEN_URL": self.token_url}
+        return {
+            "TEAMS_APP_ID": APP_ID,
+            "TEAMS_APP_PASSWORD": APP_PASSWORD,
+            "TEAMS_TENANT_ID": TENANT,
+            "TEAMS_OPENID_URL": self.openid_url,
+            "TEAMS_TOKEN_URL": self.token_url,
+        }
 
     @staticmethod
     def jwk(key, kid: str, endorsements=("msteams",)) -> Dict[str, Any]:
@@ -62,23 +67,38 @@ class FakeMicrosoft:
 
     # --- the test's side: signed activities, captured replies --------------------
 
-    def message(self, text: str, conversation: Optional[str] = None, user: str = "user-1",
-                conversation_type: str = "personal") -> Dict[str, Any]:
+    def message(
+        self,
+        text: str,
+        conversation: Optional[str] = None,
+        user: str = "user-1",
+        conversation_type: str = "personal",
+    ) -> Dict[str, Any]:
         return {
-            "type": "message", "id": f"activity-{uuid.uuid4().hex[:8]}", "channelId": "msteams",
-            "serviceUrl": self.service_url, "text": text,
+            "type": "message",
+            "id": f"activity-{uuid.uuid4().hex[:8]}",
+            "channelId": "msteams",
+            "serviceUrl": self.service_url,
+            "text": text,
             "from": {"id": f"29:{user}", "name": "Care Worker", "aadObjectId": f"aad-{user}"},
             "recipient": {"id": f"28:{APP_ID}", "name": "NHSmail bot"},
-            "conversation": {"id": conversation or f"a:conv-{uuid.uuid4().hex[:12]}",
-                             "conversationType": conversation_type, "tenantId": TENANT},
+            "conversation": {
+                "id": conversation or f"a:conv-{uuid.uuid4().hex[:12]}",
+                "conversationType": conversation_type,
+                "tenantId": TENANT,
+            },
         }
 
-    def sign(self, key=None, kid: Optional[str] = None, alg: str = "RS256",
-             **claims: Any) -> str:
+    def sign(self, key=None, kid: Optional[str] = None, alg: str = "RS256", **claims: Any) -> str:
         """A Bot Connector token; a claim given as None is left out."""
         now = int(time.time())
-        body = {"iss": ISSUER, "aud": APP_ID, "nbf": now - 10, "exp": now + 3600,
-                "serviceurl": self.service_url}
+        body = {
+            "iss": ISSUER,
+            "aud": APP_ID,
+            "nbf": now - 10,
+            "exp": now + 3600,
+            "serviceurl": self.service_url,
+        }
         body.update(claims)
         body = {name: value for name, value in body.items() if value is not None}
         headers = {"kid": kid or self.kid}
@@ -86,8 +106,9 @@ class FakeMicrosoft:
             return jwt.encode(body, None, algorithm="none", headers=headers)
         return jwt.encode(body, key or self.key, algorithm=alg, headers=headers)
 
-    def post(self, webhook: str, activity: Dict[str, Any], token: Optional[str] = None,
-             **claims: Any) -> requests.Response:
+    def post(
+        self, webhook: str, activity: Dict[str, Any], token: Optional[str] = None, **claims: Any
+    ) -> requests.Response:
         token = self.sign(**claims) if token is None else token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return requests.post(webhook, json=activity, headers=headers, timeout=30)
@@ -96,8 +117,9 @@ class FakeMicrosoft:
         with self.changed:
             return [a for a in self.activities if a["conversation"]["id"] == conversation]
 
-    def wait_for_replies(self, conversation: str, count: int = 1,
-                         timeout: float = 15.0) -> List[Dict[str, Any]]:
+    def wait_for_replies(
+        self, conversation: str, count: int = 1, timeout: float = 15.0
+    ) -> List[Dict[str, Any]]:
         """The replies posted to the conversation once there are ``count`` (or at the timeout)."""
         deadline = time.monotonic() + timeout
         with self.changed:
@@ -125,8 +147,14 @@ class FakeMicrosoft:
             def do_GET(self) -> None:
                 if self.path == "/openid":
                     fake.counts["openid"] += 1
-                    self.answer(200, {"issuer": ISSUER, "jwks_uri": f"{fake.url}/keys",
-                                      "id_token_signing_alg_values_supported": ["RS256"]})
+                    self.answer(
+                        200,
+                        {
+                            "issuer": ISSUER,
+                            "jwks_uri": f"{fake.url}/keys",
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                        },
+                    )
                 elif self.path == "/keys":
                     fake.counts["jwks"] += 1
                     self.answer(200, {"keys": fake.published})
@@ -138,13 +166,18 @@ class FakeMicrosoft:
                 if self.path == f"/{TENANT}/oauth2/v2.0/token":
                     fake.counts["token"] += 1
                     form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                    if form != {"grant_type": "client_credentials", "client_id": APP_ID,
-                                "client_secret": APP_PASSWORD, "scope": SCOPE}:
+                    if form != {
+                        "grant_type": "client_credentials",
+                        "client_id": APP_ID,
+                        "client_secret": APP_PASSWORD,
+                        "scope": SCOPE,
+                    }:
                         return self.answer(401, {"error": "invalid_client"})
                     token = secrets.token_urlsafe(24)
                     fake.issued.add(token)
-                    return self.answer(200, {"token_type": "Bearer", "expires_in": 3599,
-                                             "access_token": token})
+                    return self.answer(
+                        200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+                    )
                 if self.path.startswith("/service/v3/conversations/"):
                     bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
                     if bearer not in fake.issued:
@@ -159,8 +192,9 @@ class FakeMicrosoft:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
