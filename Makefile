@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint settings-doc browser purge compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint docs browser purge compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,8 +93,9 @@ lint: $(VENV)/.installed ## ruff (lint and format check) and mypy over the proje
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-settings-doc: $(VENV)/.installed ## rewrite docs/settings.md from settings.py
+docs: $(VENV)/.installed ## rewrite the generated docs: docs/settings.md (settings.py) and docs/intents.md's tables (nlp/intents.py)
 	$(BIN)/python -m settings table > docs/settings.md
+	$(BIN)/python -m nlp.intents
 
 browser: ## install Debian's Chromium and ChromeDriver for the widget's browser test
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \

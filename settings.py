@@ -398,7 +398,7 @@ def table() -> str:
         "# Settings",
         "",
         "For operators: every environment variable the assistant reads. Generated from "
-        "`settings.py` by `make settings-doc`; a test fails when this file is out of date.",
+        "`settings.py` by `make docs`; a test fails when this file is out of date.",
         "",
         "Each process reads its environment once, at start. A bad value stops it with a "
         "message naming the variable; an empty variable counts as unset. Secrets are never "

@@ -89,7 +89,7 @@ def test_the_check_command_stops_with_the_message_and_exit_code_2():
 
 
 def test_docs_settings_md_is_the_generated_table():
-    """`make settings-doc` rewrites it; every variable is documented."""
+    """`make docs` rewrites it; every variable is documented."""
     committed = (ROOT / "docs" / "settings.md").read_text()
     assert committed == settings.table()
     for name, _ in settings.variables():
