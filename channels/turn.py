@@ -65,7 +65,7 @@ class Turns:
     """The checks and the hand-over to Rasa that every channel shares."""
 
     def __init__(self) -> None:
-        require_installed(by="The project's channels")
+        require_installed(by="A project channel")
         self.guard = MessageGuard()
 
     def reply(self, key: str) -> str:
