@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint docs browser purge compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint docs browser purge report export-unanswered compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -108,6 +108,12 @@ browser: ## install Debian's Chromium and ChromeDriver for the widget's browser 
 
 purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30)
 	$(BIN)/python scripts/purge.py
+
+report: $(VENV)/.installed ## what staff asked, what failed, votes, overdue facts: results/report.html (FROM=, TO= dates)
+	$(BIN)/python -m reports report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
+
+export-unanswered: $(VENV)/.installed ## the unanswered questions as NLU YAML to label: results/unanswered.yml
+	$(BIN)/python -m reports export-unanswered $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
 
 eval: train ## what the model understands: per-intent F1, accuracy per kind, out-of-scope confusion
 	@$(BIN)/python -m scripts.nlu_eval 2>/dev/null

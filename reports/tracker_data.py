@@ -1,0 +1,277 @@
+"""What staff asked, from the tracker store's ``events`` table.
+
+The one place that says what counts as what:
+
+- a question is a ``user`` event whose text is not a button payload; a text
+  starting with "/" is a click, counted apart;
+- the topic answered is the ``last_topic`` slot the assistant sets after a
+  message and before the next one;
+- a fallback is intent ``nlu_fallback`` (the two-stage fallback can log the
+  same text twice in a row: it counts once), out of scope is ``out_of_scope``;
+- a vote is a ``feedback_yes``/``feedback_no`` event, on the latest topic
+  answered before it;
+- unanswered: fallbacks, out-of-scope questions, and the question that
+  follows a "No";
+- an unhelpful answer is a "No" with the latest question that got the topic
+  voted on.
+
+The store holds masked text only (stores/tracker.py masks before writing);
+nothing here unmasks or reads logs. Sender ids are used to follow a
+conversation and never leave this module.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import sqlalchemy as sa
+import yaml
+
+from nlp import intents
+from settings import Settings
+
+# nlp/intents.py names the feedback intents once the feedback buttons exist;
+# until then these literals are the one place the report spells them.
+FEEDBACK_YES = "feedback_yes"
+FEEDBACK_NO = "feedback_no"
+
+TOPIC_SLOT = "last_topic"
+SQL_STORES = ("SQL", "stores.tracker.StrictSQLTrackerStore")
+DAY_SECONDS = 86_400
+
+FALLBACK = "fallback"
+OUT_OF_SCOPE = "out of scope"
+AFTER_NO = 'after a "No"'
+UNKNOWN_CHANNEL = "unknown"
+
+
+@dataclass
+class Message:
+    """One user event of the period."""
+
+    sender: str
+    timestamp: float
+    channel: str
+    intent: Optional[str]
+    text: str
+    # The last_topic the reply set; None when the reply answered no topic.
+    topic: Optional[str] = None
+
+    @property
+    def day(self) -> date:
+        return datetime.fromtimestamp(self.timestamp, timezone.utc).date()
+
+    @property
+    def is_click(self) -> bool:
+        return self.text.startswith("/")
+
+
+@dataclass(frozen=True)
+class Vote:
+    day: date
+    helpful: bool
+    topic: Optional[str]
+    # The latest question whose answer was the topic voted on (None: a button got it).
+    question: Optional[str]
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    day: date
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    # The --from asked for, when the retention period cut it short.
+    asked_start: Optional[date] = None
+
+
+@dataclass
+class Activity:
+    period: Period
+    messages: List[Message] = field(default_factory=list)
+    votes: List[Vote] = field(default_factory=list)
+    unanswered: List[Unanswered] = field(default_factory=list)
+
+    @property
+    def questions(self) -> List[Message]:
+        return [m for m in self.messages if not m.is_click]
+
+    @property
+    def clicks(self) -> List[Message]:
+        return [m for m in self.messages if m.is_click]
+
+    def conversations(self, day: Optional[date] = None) -> int:
+        return len({m.sender for m in self.messages if day is None or m.day == day})
+
+    def days(self) -> List[date]:
+        count = (self.period.end - self.period.start).days + 1
+        return [self.period.start + timedelta(days=i) for i in range(count)]
+
+
+def period(
+    now: datetime, retention_days: float, start: Optional[date], end: Optional[date]
+) -> Tuple[Period, float, float]:
+    """The period to report and its bounds as timestamps: never older than
+    the retention period, whatever ``start`` asks."""
+    cutoff = now.timestamp() - retention_days * DAY_SECONDS
+    earliest = datetime.fromtimestamp(cutoff, timezone.utc).date()
+    end = end or now.date()
+    asked = start
+    start = start or earliest
+    clipped = start < earliest
+    if clipped:
+        start = earliest
+    if end < start:
+        raise ValueError(f"--to {end} is before --from {start}")
+    low = max(_midnight(start), cutoff)
+    high = _midnight(end + timedelta(days=1))
+    return Period(start, end, asked if clipped else None), low, high
+
+
+def _midnight(day: date) -> float:
+    return datetime.combine(day, time(0), timezone.utc).timestamp()
+
+
+def read_activity(engine: sa.engine.Engine, span: Period, low: float, high: float) -> Activity:
+    """The period's messages, votes and unanswered questions from ``engine``."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return Activity(span)
+        rows = connection.execute(
+            sa.text(
+                "SELECT sender_id, type_name, data FROM events "
+                "WHERE timestamp >= :low AND timestamp < :high "
+                "AND type_name IN ('user', 'slot', 'session_started') "
+                "ORDER BY sender_id, timestamp, id"
+            ),
+            {"low": low, "high": high},
+        ).fetchall()
+    return activity(span, ((row[0], row[1], json.loads(row[2])) for row in rows))
+
+
+def activity(span: Period, rows: Iterable[Tuple[str, str, Mapping[str, Any]]]) -> Activity:
+    """Applies the definitions above to (sender, type, event data) rows in
+    conversation and time order."""
+    result = Activity(span)
+    by_sender: Dict[str, List[Tuple[str, Mapping[str, Any]]]] = {}
+    for sender, kind, data in rows:
+        by_sender.setdefault(sender, []).append((kind, data))
+    for sender, events in by_sender.items():
+        _conversation(result, sender, events)
+    return result
+
+
+def _conversation(
+    result: Activity, sender: str, events: Sequence[Tuple[str, Mapping[str, Any]]]
+) -> None:
+    topic: Optional[str] = None
+    latest: Optional[Message] = None
+    asked: List[Message] = []
+    after_no = False
+    for kind, data in events:
+        if kind == "session_started":
+            topic, latest = None, None
+        elif kind == "slot" and data.get("name") == TOPIC_SLOT:
+            topic = data.get("value")
+            if latest is not None:
+                latest.topic = topic
+        elif kind == "user":
+            message = _message(sender, data)
+            if (
+                message.intent == intents.NLU_FALLBACK
+                and latest is not None
+                and latest.intent == intents.NLU_FALLBACK
+                and latest.text == message.text
+            ):
+                continue
+            latest = message
+            result.messages.append(message)
+            if message.intent in (FEEDBACK_YES, FEEDBACK_NO):
+                question = next((q.text for q in reversed(asked) if q.topic == topic), None)
+                helpful = message.intent == FEEDBACK_YES
+                result.votes.append(Vote(message.day, helpful, topic, question))
+                after_no = not helpful
+                continue
+            if message.is_click:
+                continue
+            asked.append(message)
+            label = _unanswered_kind(message.intent, after_no)
+            after_no = False
+            if label:
+                result.unanswered.append(Unanswered(message.day, label, message.text))
+
+
+def _unanswered_kind(intent: Optional[str], after_no: bool) -> Optional[str]:
+    if intent == intents.NLU_FALLBACK:
+        return FALLBACK
+    if intent == intents.OUT_OF_SCOPE:
+        return OUT_OF_SCOPE
+    return AFTER_NO if after_no else None
+
+
+def _message(sender: str, data: Mapping[str, Any]) -> Message:
+    intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+    return Message(
+        sender=sender,
+        timestamp=float(data.get("timestamp") or 0),
+        channel=data.get("input_channel") or UNKNOWN_CHANNEL,
+        intent=intent,
+        text=" ".join(str(data.get("text") or "").split()),
+    )
+
+
+# --- the tracker store --------------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand(value: Any, settings: Settings) -> Any:
+    """``${VARIABLE}`` filled from the settings (as Rasa fills it from the
+    environment), so the report reads the store the servers write."""
+    if not isinstance(value, str):
+        return value
+    known = settings.by_variable()
+
+    def fill(match: "re.Match[str]") -> str:
+        name = match.group(1)
+        if known.get(name) is None:
+            raise ValueError(f"{name} is not set (docs/settings.md)")
+        return str(known[name])
+
+    return _VARIABLE.sub(fill, value)
+
+
+def engine_from_endpoints(path: Path, settings: Settings, root: Path) -> sa.engine.Engine:
+    """A read connection to the SQL tracker store that ``path`` names."""
+    raw = (yaml.safe_load(path.read_text()) or {}).get("tracker_store") or {}
+    store = {key: expand(value, settings) for key, value in raw.items()}
+    if store.get("type") not in SQL_STORES:
+        raise ValueError(
+            f"{path}: the report reads the SQL tracker stores {SQL_STORES}, "
+            f"not {store.get('type')!r}"
+        )
+    dialect = store.get("dialect", "sqlite")
+    if dialect == "sqlite":
+        db = Path(store.get("db", "rasa.db"))
+        db = db if db.is_absolute() else root / db
+        if not db.exists():
+            raise ValueError(f"no conversations yet: {db} does not exist")
+        # Read-only: the report never writes to the servers' store.
+        return sa.create_engine(f"sqlite:///file:{db}?mode=ro&uri=true")
+    url = sa.engine.URL.create(
+        dialect,
+        username=store.get("username"),
+        password=store.get("password"),
+        host=store.get("url"),
+        port=int(store["port"]) if store.get("port") else None,
+        database=store.get("db"),
+    )
+    return sa.create_engine(url)
