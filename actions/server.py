@@ -17,6 +17,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions.content import ContentError, load_at_start_up
 from nlp.privacy import install_log_masking
 from settings import SettingsError, get_settings
 
@@ -101,6 +102,10 @@ def main(argv=None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
     )
+    try:
+        load_at_start_up()  # a slip refuses to start; an overdue review only warns
+    except ContentError as error:
+        sys.exit(str(error))
     logger.info("Action server on %s:%s (token required)", args.host, args.port)
     create_server(token).run(host=args.host, port=args.port, access_log=False, workers=1)
 
