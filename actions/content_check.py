@@ -464,7 +464,7 @@ def reviews(raw: Mapping[str, Any], lines: Mapping[str, int], file: str = "") ->
     review = raw.get("review")
     every = review.get("every_months") if isinstance(review, Mapping) else None
     default = every if _is_months(every) else DEFAULT_REVIEW_MONTHS
-    facts = raw.get("facts") if isinstance(raw.get("facts"), Mapping) else {}
+    facts: Mapping[str, Any] = raw["facts"] if isinstance(raw.get("facts"), Mapping) else {}
     entries = [(f"facts.{name}", fact) for name, fact in facts.items()] + [
         (key, section) for key, section in raw.items() if key != "facts"
     ]
