@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
@@ -25,6 +26,7 @@ import actions.server as server
 from actions.config import CONTENT_PATH, PROJECT_ROOT
 from actions.content import Overdue, get_content, load_at_start_up, load_content_file, overdue_facts
 from actions.content_check import add_months, check_text
+from nlp.privacy import MaskedLogRecord
 
 TEXT = CONTENT_PATH.read_text(encoding="utf-8")
 REVIEWED = re.compile(r'reviewed: "\d{4}-\d{2}-\d{2}"')
@@ -248,14 +250,17 @@ def test_each_overdue_fact_gets_one_warning_line_once_per_process(started, caplo
     assert content is get_content()
 
 
-def test_the_action_server_warns_at_start_up_and_still_starts(started, caplog, monkeypatch):
+def test_the_action_server_warns_at_start_up_and_still_starts(
+    started, caplog, monkeypatch, request
+):
+    """With its log masking on, as it runs: the warning keeps its file:line."""
     ran = []
     monkeypatch.setattr(
         server,
         "get_settings",
         lambda: SimpleNamespace(action_server_token=SecretStr("a-token")),
     )
-    monkeypatch.setattr(server, "install_log_masking", lambda: None)
+    request.addfinalizer(partial(logging.setLogRecordFactory, logging.getLogRecordFactory()))
     monkeypatch.setattr(
         server, "create_server", lambda token: SimpleNamespace(run=lambda **kw: ran.append(kw))
     )
@@ -263,6 +268,7 @@ def test_the_action_server_warns_at_start_up_and_still_starts(started, caplog, m
     server.main(["--port", "5999"])
     assert overdue_warnings(caplog) == expected_warnings(started)
     assert [kw["port"] for kw in ran] == [5999]
+    assert logging.getLogRecordFactory() is MaskedLogRecord
 
 
 def test_the_action_server_refuses_a_content_file_with_a_slip(started, monkeypatch):
