@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate test test-fast lint docs browser purge report export-unanswered compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser purge report export-unanswered compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ shell: train ## talk to the assistant in this terminal
 
 validate: $(VENV)/.installed ## check the training data, domain and stories
 	$(RASA) data validate --fail-on-warnings
+
+check-content: $(VENV)/.installed ## check the content file on its own: each problem with its line, then the facts overdue for review
+	$(BIN)/python -m actions.content_check
 
 # The browser tests drive Debian's Chromium and the cluster tests put Debian's
 # nginx in front of two Rasa servers: both are installed here when missing,

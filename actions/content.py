@@ -4,10 +4,12 @@ clear error at start-up rather than a wrong answer on a night shift.
 The checks, section by section, are in content_check.py; this module builds
 the ``Content`` the replies read once the file has none."""
 
+import datetime
+import logging
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -21,10 +23,19 @@ from actions.content_check import (  # noqa: F401  (the content file's names, fo
     REQUIRED_TOPICS,
     TOPIC_INTENTS,
     Problem,
+    Review,
     check_content_file,
     check_text,
+    overdue,
+    path_lines,
+    reviews,
     shown,
 )
+
+logger = logging.getLogger(__name__)
+
+# A fact or section past its review date, as overdue_facts lists it.
+Overdue = Review
 
 
 class ContentError(ValueError):
@@ -81,6 +92,8 @@ class Content:
     messages: Mapping[str, str]
     scope_topics: Tuple[str, ...]
     scope_buttons: Tuple[str, ...]
+    # Every fact and section with a review date, soonest due first.
+    reviews: Tuple[Review, ...] = ()
 
     @cached_property
     def placeholders(self) -> Mapping[str, str]:
@@ -106,8 +119,11 @@ def _topic(name: str, raw: Mapping[str, Any]) -> Topic:
     )
 
 
-def build_content(raw: Mapping[str, Any]) -> Content:
-    """The ``Content`` of a raw mapping that ``check_content`` found no problem in."""
+def build_content(
+    raw: Mapping[str, Any], lines: Optional[Mapping[str, int]] = None, file: str = ""
+) -> Content:
+    """The ``Content`` of a raw mapping that ``check_content`` found no problem
+    in; ``lines`` (path_lines of its text) place each review date in ``file``."""
     menu, checklist = raw["phone_menu"], raw["identity_checklist"]
     return Content(
         facts={name: fact["value"] for name, fact in raw["facts"].items()},
@@ -123,6 +139,7 @@ def build_content(raw: Mapping[str, Any]) -> Content:
         messages=raw["messages"],
         scope_topics=tuple(raw.get("scope_topics") or []),
         scope_buttons=tuple(raw.get("scope_buttons") or []),
+        reviews=tuple(reviews(raw, lines or {}, file)),
     )
 
 
@@ -137,10 +154,26 @@ def load_content_file(path: Union[str, Path]) -> Content:
     problems = check_text(text, shown(path))
     if problems:
         raise ContentError(problems)
-    return build_content(yaml.safe_load(text))
+    return build_content(yaml.safe_load(text), path_lines(text), shown(path))
 
 
 @lru_cache(maxsize=1)
 def get_content() -> Content:
     """The content the actions answer from: read once per process."""
     return load_content_file(CONTENT_PATH)
+
+
+def overdue_facts(content: Content, today: datetime.date) -> List[Overdue]:
+    """The facts and sections past their review date on ``today``, soonest due first."""
+    return overdue(content.reviews, today)
+
+
+@lru_cache(maxsize=1)
+def load_at_start_up() -> Content:
+    """The content, read as a server starts, with one warning line per overdue
+    fact, once per process. A late review is not a refusal: the facts were
+    right when last checked, and staff still need an answer."""
+    content = get_content()
+    for review in overdue_facts(content, datetime.date.today()):
+        logger.warning("%s", review.warning())
+    return content

@@ -6,15 +6,18 @@ line each path is on, so a content owner's slips are all reported together,
 each where it is. Pure: no Rasa, nothing cached.
 """
 
+import argparse
 import datetime
 import string
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 import yaml
+from dateutil.relativedelta import relativedelta
 
-from actions.config import PROJECT_ROOT
+from actions.config import CONTENT_PATH, PROJECT_ROOT
 from nlp import intents
 
 # Blocks that guidance.py assembles; a topic's answer may name them.
@@ -52,6 +55,10 @@ REQUIRED_FACTS = ("helpdesk_phone", "helpdesk_email", "helpdesk_hours")
 # Placeholders a template may use besides the facts, filled per reply.
 EXTRA_PLACEHOLDERS = ("org_label",)
 SCHEMA_VERSION = 1
+# Months between reviews when the file's `review.every_months` does not say.
+DEFAULT_REVIEW_MONTHS = 6
+# The key by which a fact or a section overrides the file's review interval.
+REVIEW_OVERRIDE = "review_every_months"
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,11 @@ def _is_date(value: Any) -> bool:
         return False
 
 
+def _is_months(value: Any) -> bool:
+    """A positive whole number of months (YAML's true is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def check_template(template: Any, path: str, known: Set[str]) -> Problems:
     """Text whose {placeholders} are all known."""
     if template is None:
@@ -125,6 +137,10 @@ def check_sourced(entry: Mapping[str, Any], path: str, sources: Mapping[str, Any
         problems.append(Problem(f"{path}.source", f"{entry.get('source')!r} is not in sources"))
     if not _is_date(entry.get("reviewed")):
         problems.append(Problem(f"{path}.reviewed", "must be a date (YYYY-MM-DD)"))
+    if REVIEW_OVERRIDE in entry and not _is_months(entry[REVIEW_OVERRIDE]):
+        problems.append(
+            Problem(f"{path}.{REVIEW_OVERRIDE}", "must be a positive whole number of months")
+        )
     return problems
 
 
@@ -139,6 +155,17 @@ def placeholders(facts: Mapping[str, Any]) -> Set[str]:
 def check_schema(raw: Mapping[str, Any]) -> Problems:
     if raw.get("schema_version") != SCHEMA_VERSION:
         return [Problem("schema_version", f"must be {SCHEMA_VERSION}")]
+    return []
+
+
+def check_review(value: Any) -> Problems:
+    """The file's review interval: optional, and then a whole number of months."""
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [Problem("review", "expected a mapping, as {every_months: 6}")]
+    if not _is_months(value.get("every_months")):
+        return [Problem("review.every_months", "must be a positive whole number of months")]
     return []
 
 
@@ -312,6 +339,7 @@ def check_content(raw: Any) -> Problems:
     known = placeholders(facts)
     return [
         *check_schema(raw),
+        *check_review(raw.get("review")),
         *check_sources(raw.get("sources")),
         *check_facts(raw.get("facts"), sources),
         *check_phone_menu(raw.get("phone_menu"), sources),
@@ -389,6 +417,85 @@ def check_text(text: str, file: str = "") -> Problems:
     return sorted(located, key=lambda problem: problem.line or 0)
 
 
+# --- review dates -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Review:
+    """When an entry (a fact, or a section with its own source) was last
+    checked against its source, and when it is due to be checked again."""
+
+    key: str
+    reviewed: datetime.date
+    due: datetime.date
+    # The entry's `reviewed` line: the line a content owner edits.
+    line: Optional[int]
+    source: Optional[str]
+    file: str = ""
+
+    def warning(self) -> str:
+        where = ":".join(str(part) for part in (self.file, self.line) if part)
+        return (
+            f"Content review overdue: {self.key} ({where}) was reviewed "
+            f"{self.reviewed.isoformat()}, due {self.due.isoformat()}."
+        )
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus whole calendar months; a day the month lacks becomes its
+    last (31 August + 6 months is 28 or 29 February)."""
+    result: datetime.date = day + relativedelta(months=months)
+    return result
+
+
+def _as_date(value: Any) -> Optional[datetime.date]:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def reviews(raw: Mapping[str, Any], lines: Mapping[str, int], file: str = "") -> List[Review]:
+    """Every fact and section with a `reviewed` date, soonest due first. An
+    entry whose date or interval is malformed is left out: check_content
+    names it."""
+    review = raw.get("review")
+    every = review.get("every_months") if isinstance(review, Mapping) else None
+    default = every if _is_months(every) else DEFAULT_REVIEW_MONTHS
+    facts: Mapping[str, Any] = raw["facts"] if isinstance(raw.get("facts"), Mapping) else {}
+    entries = [(f"facts.{name}", fact) for name, fact in facts.items()] + [
+        (key, section) for key, section in raw.items() if key != "facts"
+    ]
+    found = []
+    for key, entry in entries:
+        if not isinstance(entry, Mapping) or "reviewed" not in entry:
+            continue
+        reviewed = _as_date(entry["reviewed"])
+        months = entry.get(REVIEW_OVERRIDE, default)
+        if reviewed is None or not _is_months(months):
+            continue
+        source = entry.get("source")
+        found.append(
+            Review(
+                key,
+                reviewed,
+                add_months(reviewed, months),
+                line_of(f"{key}.reviewed", lines),
+                source if isinstance(source, str) else None,
+                file,
+            )
+        )
+    return sorted(found, key=lambda r: (r.due, r.line or 0))
+
+
+def overdue(found: Sequence[Review], today: datetime.date) -> List[Review]:
+    """The reviews past their due date on ``today`` (on the due date itself
+    a fact is due, not yet overdue)."""
+    return [review for review in found if review.due < today]
+
+
 def check_content_file(path: Union[str, Path]) -> Problems:
     """Every problem of the content file at ``path``, each with its line and
     YAML path ([] when it is fine): what `make check-content` prints."""
@@ -397,3 +504,38 @@ def check_content_file(path: Union[str, Path]) -> Problems:
     except (OSError, UnicodeDecodeError) as error:
         return [Problem("", f"cannot read the content file: {error}", None, shown(path))]
     return check_text(text, shown(path))
+
+
+def main(argv: Optional[Sequence[str]] = None, today: Optional[datetime.date] = None) -> int:
+    """`make check-content`: the problems of a content file, each with its
+    line, then its overdue facts as warnings, then a summary. 1 when the file
+    has a problem; an overdue fact alone is not one."""
+    parser = argparse.ArgumentParser(
+        description="Check the content file on its own: no Rasa, no model, no services."
+    )
+    parser.add_argument("path", nargs="?", default=str(CONTENT_PATH), help="default: %(default)s")
+    path = parser.parse_args(argv).path
+    file = shown(path)
+    problems = check_content_file(path)
+    late: List[Review] = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        raw, lines = yaml.safe_load(text), path_lines(text)
+        if isinstance(raw, Mapping):
+            late = overdue(reviews(raw, lines, file), today or datetime.date.today())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        pass  # check_content_file reports why the file cannot be read
+    for problem in problems:
+        print(problem)
+    for review in late:
+        print(f"warning: {review.warning()}")
+    due = f"{len(late)} {'fact' if len(late) == 1 else 'facts'} overdue for review"
+    if problems:
+        print(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; {due}.")
+        return 1
+    print(f"{file} is valid; {due}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

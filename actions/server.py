@@ -17,6 +17,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions.content import ContentError, load_at_start_up
 from nlp.privacy import install_log_masking
 from settings import SettingsError, get_settings
 
@@ -96,11 +97,17 @@ def main(argv=None) -> None:
     token = secret.get_secret_value() if secret else ""
     if not token:
         sys.exit(f"Set {TOKEN_VARIABLE}: the action server refuses to run open.")
-    # The trackers it receives are masked already; its log lines are masked too.
-    install_log_masking()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
     )
+    # A slip refuses to start; an overdue review only warns. Before the
+    # masking, which would take the warning's "file:line" for a secret.
+    try:
+        load_at_start_up()
+    except ContentError as error:
+        sys.exit(str(error))
+    # The trackers it receives are masked already; its log lines are masked too.
+    install_log_masking()
     logger.info("Action server on %s:%s (token required)", args.host, args.port)
     create_server(token).run(host=args.host, port=args.port, access_log=False, workers=1)
 
