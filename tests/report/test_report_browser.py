@@ -1,5 +1,7 @@
 """The report page in Chromium: it opens from a file and shows its five
-charts; the screenshot is results/report.png (the README shows it)."""
+charts; its screenshot goes to results/screenshots/ (git-ignored: a test run
+changes no tracked file; the README's picture is docs/images/report.png, taken
+from a real conversation)."""
 
 import pytest
 
@@ -10,7 +12,7 @@ from tests.support.report_data import NOW, seed
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = ROOT / "results" / "report.png"
+SCREENSHOT = ROOT / "results" / "screenshots" / "report.png"
 
 
 def test_the_report_opens_in_chromium_and_shows_its_charts(tmp_path, capsys):
@@ -26,7 +28,7 @@ def test_the_report_opens_in_chromium_and_shows_its_charts(tmp_path, capsys):
         assert len(sizes) == 5
         assert all(w > 100 and h > 50 for w, h in sizes), sizes
         assert "What staff asked" in driver.title or "report" in driver.title
-        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         driver.set_window_size(
             1280, driver.execute_script("return document.body.scrollHeight") + 40
         )
