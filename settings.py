@@ -101,7 +101,7 @@ class Settings(BaseModel):
         "teams",
         "The Azure Bot's app id. Teams is on when the app id, password and tenant id are all set.",
     )
-    teams_app_password: Optional[SecretStr] = _setting(
+    teams_client_secret: Optional[SecretStr] = _setting(
         None, "TEAMS_APP_PASSWORD", "teams", "The Azure Bot's client secret (secret)."
     )
     teams_tenant_id: Optional[str] = _setting(
