@@ -1,30 +1,22 @@
 """End to end in a real browser: the widget at /chat/ on a phone-sized screen.
 
-Debian's Chromium and chromedriver, driven by Selenium with an explicit
-driver path (so Selenium Manager never runs and nothing is downloaded).
-Missing Chromium skips these tests, except in CI (env CI set), where it fails.
+Debian's Chromium, started by tests/support/chromium.py.
 """
 
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.support.chromium import chromium
 from tests.support.servers import ROOT
 from tests.support.widget import stored_user_texts
 
 # Chromium drives the widget on the end-to-end servers.
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE = {"width": 360, "height": 740}
 SCREENSHOT = ROOT / "var" / "test-artifacts" / "widget-phone.png"
 REPLY_SECONDS = 30
@@ -32,42 +24,13 @@ REPLY_SECONDS = 30
 
 @pytest.fixture
 def browser():
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        reason = f"{' and '.join(missing)} not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    with tempfile.TemporaryDirectory() as profile:
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            # Chromium still looks up Google's sign-in and update hosts
-            # with the flags above; resolve no name, so nothing leaves.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--disable-extensions",
-            "--disable-default-apps",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        try:
-            # A phone's viewport (overlay scrollbars, touch), kept across reloads.
-            driver.execute_cdp_cmd(
-                "Emulation.setDeviceMetricsOverride",
-                {**PHONE, "deviceScaleFactor": 1, "mobile": True},
-            )
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        # A phone's viewport (overlay scrollbars, touch), kept across reloads.
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {**PHONE, "deviceScaleFactor": 1, "mobile": True},
+        )
+        yield driver
 
 
 class Widget:
