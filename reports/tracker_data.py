@@ -21,17 +21,16 @@ conversation and never leave this module.
 """
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
-import yaml
 
 from nlp import intents
 from settings import Settings
+from stores.endpoints import tracker_store_url
 
 # nlp/intents.py names the feedback intents once the feedback buttons exist;
 # until then these literals are the one place the report spells them.
@@ -39,7 +38,6 @@ FEEDBACK_YES = "feedback_yes"
 FEEDBACK_NO = "feedback_no"
 
 TOPIC_SLOT = "last_topic"
-SQL_STORES = ("SQL", "stores.tracker.StrictSQLTrackerStore")
 DAY_SECONDS = 86_400
 
 FALLBACK = "fallback"
@@ -230,48 +228,14 @@ def _message(sender: str, data: Mapping[str, Any]) -> Message:
 
 # --- the tracker store --------------------------------------------------------
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def expand(value: Any, settings: Settings) -> Any:
-    """``${VARIABLE}`` filled from the settings (as Rasa fills it from the
-    environment), so the report reads the store the servers write."""
-    if not isinstance(value, str):
-        return value
-    known = settings.by_variable()
-
-    def fill(match: "re.Match[str]") -> str:
-        name = match.group(1)
-        if known.get(name) is None:
-            raise ValueError(f"{name} is not set (docs/settings.md)")
-        return str(known[name])
-
-    return _VARIABLE.sub(fill, value)
-
 
 def engine_from_endpoints(path: Path, settings: Settings, root: Path) -> sa.engine.Engine:
     """A read connection to the SQL tracker store that ``path`` names."""
-    raw = (yaml.safe_load(path.read_text()) or {}).get("tracker_store") or {}
-    store = {key: expand(value, settings) for key, value in raw.items()}
-    if store.get("type") not in SQL_STORES:
-        raise ValueError(
-            f"{path}: the report reads the SQL tracker stores {SQL_STORES}, "
-            f"not {store.get('type')!r}"
-        )
-    dialect = store.get("dialect", "sqlite")
-    if dialect == "sqlite":
-        db = Path(store.get("db", "rasa.db"))
-        db = db if db.is_absolute() else root / db
-        if not db.exists():
-            raise ValueError(f"no conversations yet: {db} does not exist")
-        # Read-only: the report never writes to the servers' store.
-        return sa.create_engine(f"sqlite:///file:{db}?mode=ro&uri=true")
-    url = sa.engine.URL.create(
-        dialect,
-        username=store.get("username"),
-        password=store.get("password"),
-        host=store.get("url"),
-        port=int(store["port"]) if store.get("port") else None,
-        database=store.get("db"),
-    )
-    return sa.create_engine(url)
+    url = tracker_store_url(path, settings, root)
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url)
+    db = Path(url.database or "")
+    if not db.exists():
+        raise ValueError(f"no conversations yet: {db} does not exist")
+    # Read-only: the report never writes to the servers' store.
+    return sa.create_engine(f"sqlite:///file:{db}?mode=ro&uri=true")

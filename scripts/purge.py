@@ -9,43 +9,26 @@ Schedule: once a day, e.g. cron `15 3 * * * cd /srv/nhsmail && make purge`.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from settings import get_settings  # noqa: E402  (the project's root, as for `make purge`)
+from stores.endpoints import tracker_store_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Rasa's own, and ours (stores/tracker.py: the same table).
-SQL_STORES = ("SQL", "stores.tracker.StrictSQLTrackerStore")
-
-
 def engine_from_endpoints(path: Path) -> sa.engine.Engine:
-    store = (yaml.safe_load(path.read_text()) or {}).get("tracker_store") or {}
-    if store.get("type") not in SQL_STORES:
-        sys.exit(
-            f"{path}: purge works on the SQL tracker stores {SQL_STORES}, not {store.get('type')!r}"
-        )
-    dialect = store.get("dialect", "sqlite")
-    if dialect == "sqlite":
-        db = Path(os.path.expandvars(store.get("db", "rasa.db")))
-        return sa.create_engine(f"sqlite:///{db if db.is_absolute() else ROOT / db}")
-    url = sa.engine.URL.create(
-        dialect,
-        username=store.get("username"),
-        password=store.get("password"),
-        host=store.get("url"),
-        port=store.get("port"),
-        database=store.get("db"),
-    )
-    return sa.create_engine(url)
+    """The SQL tracker store ``path`` names: SQLite, or the cluster's
+    PostgreSQL with endpoints.cluster.yml (its ${...} from the settings)."""
+    try:
+        return sa.create_engine(tracker_store_url(path, get_settings(), ROOT))
+    except ValueError as problem:
+        sys.exit(f"purge: {problem}")
 
 
 def purge(engine: sa.engine.Engine, days: float, now: float | None = None) -> int:
