@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import sqlalchemy as sa
 
 from nlp import intents
+from nlp.privacy import is_payload
 from settings import Settings
 from stores.endpoints import tracker_store_url
 
@@ -64,7 +65,7 @@ class Message:
 
     @property
     def is_click(self) -> bool:
-        return self.text.startswith("/")
+        return is_payload(self.text)
 
 
 @dataclass(frozen=True)
