@@ -1,6 +1,6 @@
 """The assistant's custom actions: thin classes over guidance.py and dialogue.py."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
@@ -22,13 +22,45 @@ RESPONSES = {
 Events = List[Dict[Text, Any]]
 
 
-def send(dispatcher: CollectingDispatcher, reply: guidance.Reply) -> Events:
-    """Sends ``reply``; the events remember what it answered and offered."""
+FEEDBACK_SLOT = "feedback_asked"
+
+
+def send(
+    dispatcher: CollectingDispatcher, reply: guidance.Reply, tracker: Optional[Tracker] = None
+) -> Events:
+    """Sends ``reply``; the events remember what it answered and offered.
+
+    With ``tracker``, a topic answer is followed by "Did this help?" unless
+    this conversation was already asked about each of its topics.
+    """
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
     if not reply.topics:
         return [SlotSet("offered_topic", None)]
     last = COMPOUND_SEPARATOR.join(reply.topics)
-    return [SlotSet("last_topic", last), SlotSet("offered_topic", reply.offered)]
+    events: Events = [SlotSet("last_topic", last), SlotSet("offered_topic", reply.offered)]
+    if tracker is not None:
+        events += ask_feedback(dispatcher, tracker, reply.topics)
+    return events
+
+
+def ask_feedback(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topics: Sequence[str]
+) -> Events:
+    """ "Did this help?", at most once per topic per conversation."""
+    asked = list(tracker.get_slot(FEEDBACK_SLOT) or [])
+    new = [topic for topic in topics if topic not in asked]
+    if not new:
+        return []
+    question = guidance.feedback_question(get_content())
+    dispatcher.utter_message(text=question.text, buttons=question.buttons)
+    return [SlotSet(FEEDBACK_SLOT, asked + new)]
+
+
+def answer_feedback(dispatcher: CollectingDispatcher, intent: Optional[Text]) -> Events:
+    """A click on "Did this help?": thanks, or an apology with the helpdesk."""
+    reply = guidance.feedback_answer(get_content(), helpful=intent == intents.FEEDBACK_YES)
+    dispatcher.utter_message(text=reply.text)
+    return [SlotSet("offered_topic", None)]
 
 
 def answer_intent(
@@ -53,6 +85,7 @@ def answer_intent(
             guidance.render_topics(
                 content, topics, tracker.get_slot("org_type"), for_site=bool(all_deleted)
             ),
+            tracker,
         )
     topic = guidance.choose_topic(intent, entities, all_deleted)
     if topic:
@@ -61,12 +94,15 @@ def answer_intent(
             guidance.render_topic(
                 content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)
             ),
+            tracker,
         )
     if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
         return [SlotSet("offered_topic", None)]
     if intent in intents.FOLLOW_UPS:
         return answer_follow_up(dispatcher, tracker, intent)
+    if intent in intents.FEEDBACK:
+        return answer_feedback(dispatcher, intent)
     if intent == intents.NLU_FALLBACK:
         return send(
             dispatcher,
@@ -98,13 +134,15 @@ def answer_follow_up(
     last = tracker.get_slot("last_topic")
     org_type = tracker.get_slot("org_type")
     if intent == intents.AFFIRM and offered in content.topics:
-        return send(dispatcher, guidance.render_topic(content, offered, org_type))
+        return send(dispatcher, guidance.render_topic(content, offered, org_type), tracker)
     if intent in (intents.AFFIRM, intents.DENY):
         return send(dispatcher, guidance.acknowledge(content, intent == intents.AFFIRM))
     topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
     if any(guidance.has_menu(content, topic) for topic in topics):
         for_site = ALL_DELETED_TOPIC in topics
-        return send(dispatcher, guidance.render_topics(content, topics, org_type, for_site))
+        return send(
+            dispatcher, guidance.render_topics(content, topics, org_type, for_site), tracker
+        )
     return send(dispatcher, guidance.org_noted(content, org_type))
 
 
@@ -169,10 +207,18 @@ class ActionAnswerReinstatement(Action):
             return send(
                 dispatcher,
                 guidance.render_topic(content, ALL_DELETED_TOPIC, org_type, for_site=True),
+                tracker,
             )
         if dialogue.asked_all_accounts_deleted(tracker):
-            return send(dispatcher, guidance.not_all_deleted(content))
-        return send(dispatcher, guidance.render_topic(content, intents.REINSTATE_ACCOUNT, org_type))
+            # The reinstatement answer came with the form's question; its
+            # "Did this help?" waits for the end of the form.
+            events = send(dispatcher, guidance.not_all_deleted(content))
+            return events + ask_feedback(dispatcher, tracker, (intents.REINSTATE_ACCOUNT,))
+        return send(
+            dispatcher,
+            guidance.render_topic(content, intents.REINSTATE_ACCOUNT, org_type),
+            tracker,
+        )
 
 
 class ActionExplainScope(Action):
@@ -197,6 +243,18 @@ class ActionAnswerFollowUp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         return answer_follow_up(dispatcher, tracker, dialogue.latest_intent(tracker))
+
+
+class ActionAnswerFeedback(Action):
+    """A "Did this help?" button: thanks, or an apology, the helpdesk and a question."""
+
+    def name(self) -> Text:
+        return "action_answer_feedback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return answer_feedback(dispatcher, dialogue.latest_intent(tracker))
 
 
 class ActionDefaultAskAffirmation(Action):

@@ -49,6 +49,11 @@ REQUIRED_MESSAGES = (
     "org_noted",
     "ok",
     "no_problem",
+    "feedback_question",
+    "feedback_yes_button",
+    "feedback_no_button",
+    "feedback_thanks",
+    "feedback_sorry",
 )
 # Facts that guidance.py's own lines name (the helpdesk block).
 REQUIRED_FACTS = ("helpdesk_phone", "helpdesk_email", "helpdesk_hours")

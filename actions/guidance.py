@@ -205,6 +205,30 @@ def ask_all_accounts_deleted(content: Content) -> Reply:
     )
 
 
+def feedback_question(content: Content) -> Reply:
+    """ "Did this help?" under a topic answer: two buttons, never a question
+    that must be answered (a typed yes or no still answers the offer)."""
+    return Reply(
+        content.fill(content.messages["feedback_question"]),
+        [
+            {
+                "title": content.messages["feedback_yes_button"],
+                "payload": intents.payload(intents.FEEDBACK_YES),
+            },
+            {
+                "title": content.messages["feedback_no_button"],
+                "payload": intents.payload(intents.FEEDBACK_NO),
+            },
+        ],
+    )
+
+
+def feedback_answer(content: Content, helpful: bool) -> Reply:
+    """Thanks for a "Yes"; for a "No", an apology, the helpdesk and what they
+    were trying to do (make report lists the next message as unanswered)."""
+    return Reply(content.fill(content.messages["feedback_thanks" if helpful else "feedback_sorry"]))
+
+
 def not_all_deleted(content: Content) -> Reply:
     topic = content.topics[intents.REINSTATE_ACCOUNT]
     return Reply(content.fill(content.messages["reinstate_not_all"]), buttons_for(content, topic))

@@ -144,6 +144,20 @@ INFORM_ORG_TYPE = _intent(
     'pharmacy actually", "we\'re a nursing home"), with no new question',
 )
 
+# --- feedback ----------------------------------------------------------------
+
+FEEDBACK_YES = _intent(
+    "feedback_yes",
+    'clicks "Yes, it helped" under an answer\'s "Did this help?" (payload /feedback_yes); '
+    'a typed "that helped" is `thanks`',
+)
+FEEDBACK_NO = _intent(
+    "feedback_no",
+    'clicks "No, it didn\'t" under an answer\'s "Did this help?" (payload /feedback_no), or '
+    "says the latest answer did not help or was not what they asked",
+    '"that didn\'t help", "that\'s not what I asked"',
+)
+
 # --- compound questions --------------------------------------------------------
 
 RESET_PASSWORD_AND_PREPARE_CALL = _intent(
@@ -205,8 +219,11 @@ SMALL_TALK = (GREET, GOODBYE, THANKS)
 FOLLOW_UPS = (AFFIRM, DENY, INFORM_ORG_TYPE)
 # The answers to reinstate_form's yes/no question.
 FORM_ANSWERS = (AFFIRM, DENY)
-# Conversation, not a question to answer: small talk and follow-ups.
-CONVERSATION = SMALL_TALK + FOLLOW_UPS
+# Votes on the latest answer: the "Did this help?" buttons (and a typed "that
+# didn't help"), answered by action_answer_feedback and counted by make report.
+FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)
+# Conversation, not a question to answer: small talk, follow-ups and votes.
+CONVERSATION = SMALL_TALK + FOLLOW_UPS + FEEDBACK
 # Not about NHSmail: answered with what the assistant covers.
 NOT_NHSMAIL = (OUT_OF_SCOPE,)
 # Set by nlp.secret_guard.SecretGuard on top of the classifier's choice, never

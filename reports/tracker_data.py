@@ -33,10 +33,8 @@ from nlp.privacy import is_payload
 from settings import Settings
 from stores.endpoints import tracker_store_url
 
-# nlp/intents.py names the feedback intents once the feedback buttons exist;
-# until then these literals are the one place the report spells them.
-FEEDBACK_YES = "feedback_yes"
-FEEDBACK_NO = "feedback_no"
+FEEDBACK_YES = intents.FEEDBACK_YES
+FEEDBACK_NO = intents.FEEDBACK_NO
 
 TOPIC_SLOT = "last_topic"
 DAY_SECONDS = 86_400

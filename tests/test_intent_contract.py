@@ -151,6 +151,9 @@ def test_the_rules_route_each_group_to_its_action():
         intents.FOLLOW_UPS
     )
     assert rule_intents("deleted account starts the reinstatement form") == set(intents.FORM_TOPICS)
+    assert rule_intents("a vote on the latest answer gets thanks or an apology") == set(
+        intents.FEEDBACK
+    )
     assert rule_intents("out of scope") == set(intents.NOT_NHSMAIL)
     assert rule_intents("a typed password gets a warning, never an echo") == set(
         intents.SET_BY_GUARDS

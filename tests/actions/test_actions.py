@@ -17,6 +17,7 @@ from actions.actions import (
 )
 from actions.content import get_content
 from tests.support.trackers import (
+    answer_then_vote,
     button_payloads,
     make_tracker,
     run,
@@ -36,8 +37,12 @@ ODS_FORMAT = f"({FACTS['ods_code_format']})"
 def test_password_question_gets_number_email_hours_and_menu(dispatcher, domain):
     events = run(ActionAnswerTopic(), dispatcher, make_tracker("reset_password"), domain)
     # The answer is remembered, with its offer, for a "yes" or an organisation type.
-    assert slots_set(events) == {"last_topic": "reset_password", "offered_topic": "prepare_call"}
-    [text] = texts(dispatcher)
+    assert slots_set(events) == {
+        "last_topic": "reset_password",
+        "offered_topic": "prepare_call",
+        "feedback_asked": ["reset_password"],
+    }
+    text = answer_then_vote(dispatcher)
     assert text.endswith("Would you like to know what they will ask you on the call?")
     assert PHONE in text
     assert f"Email: {FACTS['helpdesk_email']}" in text
@@ -119,7 +124,8 @@ def test_typed_password_with_a_question_gets_the_answer_too(dispatcher, domain):
         make_tracker("share_password", ranking=ranking),
         domain,
     )
-    warning, answer = texts(dispatcher)
+    warning, answer, vote = texts(dispatcher)
+    assert vote == CONTENT.messages["feedback_question"]
     assert "don't type passwords" in warning
     assert PHONE in answer
 

@@ -8,7 +8,14 @@ from actions.actions import (
     ActionExplainScope,
 )
 from actions.content import get_content
-from tests.support.trackers import button_payloads, make_tracker, run, slots_set, texts
+from tests.support.trackers import (
+    answer_then_vote,
+    button_payloads,
+    make_tracker,
+    run,
+    slots_set,
+    texts,
+)
 
 CONTENT = get_content()
 MENU = "On the phone menu:"
@@ -24,10 +31,14 @@ def test_yes_to_the_offer_gets_the_offered_answer(dispatcher, domain):
         "affirm", slots={"last_topic": "reset_password", "offered_topic": "prepare_call"}
     )
     events = run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
-    [text] = texts(dispatcher)
+    text = answer_then_vote(dispatcher)
     assert text.startswith(CHECKLIST)
     assert "- The mobile number linked to the account" in text
-    assert slots_set(events) == {"last_topic": "prepare_call", "offered_topic": None}
+    assert slots_set(events) == {
+        "last_topic": "prepare_call",
+        "offered_topic": None,
+        "feedback_asked": ["prepare_call"],
+    }
 
 
 def test_yes_when_nothing_was_offered_is_acknowledged(dispatcher, domain):
@@ -51,7 +62,11 @@ def test_organisation_type_alone_repeats_the_latest_answer_for_it(dispatcher, do
     tracker = make_tracker(
         "inform_org_type",
         ["org_type"],
-        slots={"org_type": "pharmacy", "last_topic": "reset_password"},
+        slots={
+            "org_type": "pharmacy",
+            "last_topic": "reset_password",
+            "feedback_asked": ["reset_password"],
+        },
     )
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
@@ -63,7 +78,11 @@ def test_organisation_type_after_a_compound_answer_repeats_both_parts(dispatcher
     tracker = make_tracker(
         "inform_org_type",
         ["org_type"],
-        slots={"org_type": "other", "last_topic": "reset_password+prepare_call"},
+        slots={
+            "org_type": "other",
+            "last_topic": "reset_password+prepare_call",
+            "feedback_asked": ["reset_password", "prepare_call"],
+        },
     )
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     [text] = texts(dispatcher)
@@ -87,18 +106,22 @@ def test_reset_and_what_they_check_get_one_reply_with_both(dispatcher, domain):
     events = run(
         ActionAnswerTopic(), dispatcher, make_tracker("reset_password+prepare_call"), domain
     )
-    [text] = texts(dispatcher)
+    text = answer_then_vote(dispatcher)
     assert f"Phone: {CONTENT.facts['helpdesk_phone']}" in text and MENU in text
     assert CHECKLIST in text and "- The email address of the NHSmail account" in text
     # The reset answer's offer (what they will ask) is answered already: not offered.
     assert "Would you like to know what they will ask you" not in text
-    assert slots_set(events) == {"last_topic": "reset_password+prepare_call", "offered_topic": None}
+    assert slots_set(events) == {
+        "last_topic": "reset_password+prepare_call",
+        "offered_topic": None,
+        "feedback_asked": ["reset_password", "prepare_call"],
+    }
     assert "/prepare_call" not in button_payloads(dispatcher)
 
 
 def test_new_starter_and_leaver_get_one_reply_with_both(dispatcher, domain):
     run(ActionAnswerTopic(), dispatcher, make_tracker("add_user+remove_leaver"), domain)
-    [text] = texts(dispatcher)
+    text = answer_then_vote(dispatcher)
     assert "New staff accounts are set up by the helpdesk agent." in text
     assert "revoke their access to your care home's shared mailbox" in text
 
@@ -108,7 +131,7 @@ def test_deleted_and_shared_mailbox_with_every_account_gone_gets_the_managers_ro
 ):
     tracker = make_tracker("reinstate_account+shared_mailbox", ["account_scope"])
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
-    [text] = texts(dispatcher)
+    text = answer_then_vote(dispatcher)
     assert "the care home's current manager should:" in text
     assert CONTENT.fill("Have the site's ODS code to hand ({ods_code_format}).") in text
     assert (

@@ -5,6 +5,7 @@ Slow: the servers are started once (tests/e2e/conftest.py).
 
 import requests
 
+from tests.support import feedback
 from tests.support.servers import say, stored_events
 
 
@@ -87,3 +88,44 @@ def test_a_message_sent_again_with_its_id_gets_the_same_answer_and_is_stored_onc
     assert stored == ["my nhsmail account has been deleted", "yes"]
     # Without an id a message is a new one, as before.
     assert "current manager" not in say(servers, "e2e-retry", "yes")[0]["text"]
+
+
+# --- "Did this help?" ---------------------------------------------------------
+
+
+def test_no_to_did_this_help_gets_the_helpdesk_and_the_next_question_is_answered(servers, content):
+    sender = "e2e-feedback-no"
+    replies = say(servers, sender, "how do I reset my password?")
+    assert f"Phone: {content.facts['helpdesk_phone']}" in replies[0]["text"]
+    vote = replies[-1]
+    assert vote["text"] == feedback.question(content)
+    assert vote["buttons"] == feedback.buttons(content)
+    [sorry] = say(servers, sender, feedback.NO)
+    assert sorry["text"] == feedback.sorry(content)
+    assert feedback.sorry_has_the_helpdesk(content, sorry["text"])
+    # What they were trying to do is answered as any question is.
+    after = say(servers, sender, "/shared_mailbox")
+    assert after[0]["text"].startswith(content.fill("Each care home site has one shared mailbox"))
+    intents = [
+        e["parse_data"]["intent"]["name"]
+        for e in stored_events(servers, sender)
+        if e["event"] == "user"
+    ]
+    assert intents == ["reset_password", "feedback_no", "shared_mailbox"]
+
+
+def test_did_this_help_is_asked_once_per_topic_and_ignoring_it_blocks_nothing(servers, content):
+    sender = "e2e-feedback-once"
+    first = say(servers, sender, "/reset_password")
+    assert first[-1]["text"] == feedback.question(content)
+    # Ignored: the next question is answered, and asked about, as usual.
+    second = say(servers, sender, "/helpdesk_contact")
+    assert f"Phone: {content.facts['helpdesk_phone']}" in second[0]["text"]
+    assert second[-1]["text"] == feedback.question(content)
+    # The same topic again: answered, not asked about again.
+    third = say(servers, sender, "/reset_password")
+    assert [r["text"] for r in third] == [first[0]["text"]]
+    # A late click still counts, and gets thanks.
+    assert [r["text"] for r in say(servers, sender, feedback.YES)] == [feedback.thanks(content)]
+    # Small talk is never asked about.
+    assert feedback.question(content) not in [r.get("text") for r in say(servers, sender, "hello")]

@@ -12,6 +12,7 @@ import requests
 
 from actions.guidance import identity_checklist_lines
 from channels.slack import to_mrkdwn
+from tests.support import feedback
 from tests.support.fakes.slack_api import button_click, message_event, signed_headers
 from tests.support.servers import stored_events
 
@@ -234,3 +235,26 @@ def test_a_too_long_message_gets_the_polite_refusal_in_slack(servers, slack_api,
     assert send(servers, slack_api, body).status_code == 200
     slack_api.wait_for_text("D1LONG", to_mrkdwn(content.fill(content.messages["input_too_long"])))
     assert stored_events(servers, "U1LONG_D1LONG") == []
+
+
+def test_did_this_help_is_two_buttons_and_a_click_on_no_gets_the_helpdesk(
+    servers, slack_api, content
+):
+    first = message_event(
+        "how do I reset my password?", user="U1VOTE", channel="D1VOTE", event_id="EvVote1"
+    )
+    assert send(servers, slack_api, first).status_code == 200
+    question = to_mrkdwn(feedback.question(content))
+    posts = slack_api.wait_for_text("D1VOTE", question)
+    vote = next(p for p in posts if p["text"] == question)
+    assert vote["blocks"][-1]["type"] == "actions"
+    buttons = vote["blocks"][-1]["elements"]
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [
+        (b["title"], b["payload"]) for b in feedback.buttons(content)
+    ]
+    click = button_click(feedback.NO, user="U1VOTE", channel="D1VOTE", trigger_id="trig-vote")
+    assert send(servers, slack_api, click, FORM).status_code == 200
+    sorry = to_mrkdwn(feedback.sorry(content))
+    posts = slack_api.wait_for_text("D1VOTE", sorry)
+    assert feedback.sorry_has_the_helpdesk(content, posts[-1]["text"])
+    assert user_texts(servers, "U1VOTE_D1VOTE", 2) == ["how do I reset my password?", feedback.NO]

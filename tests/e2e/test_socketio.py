@@ -14,6 +14,7 @@ import pytest
 import requests
 import socketio
 
+from tests.support import feedback
 from tests.support.servers import stored_events
 from tests.support.widget import LISTED_ORIGIN, Chat, stored_user_texts
 
@@ -172,3 +173,17 @@ def test_the_widget_and_its_demo_page_are_served_with_a_strict_policy(servers):
         assert asset.status_code == 200, path
         assert asset.headers["Content-Type"].startswith(kind), path
         assert asset.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_did_this_help_comes_as_two_quick_replies_and_no_gets_the_helpdesk(chat, content):
+    c = chat()
+    c.start()
+    c.ask("how do I reset my password?", contains(feedback.question(content)))
+    vote = c.received[-1]
+    assert vote["text"] == feedback.question(content)
+    assert [(b["title"], b["payload"]) for b in vote["quick_replies"]] == [
+        (b["title"], b["payload"]) for b in feedback.buttons(content)
+    ]
+    # The widget sends a click as its payload.
+    assert c.ask(feedback.NO, contains(feedback.sorry(content))) == [feedback.sorry(content)]
+    assert feedback.sorry_has_the_helpdesk(content, c.received[-1]["text"])

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from channels.teams import sender_id
+from tests.support import feedback
 from tests.support.fakes.microsoft import new_key
 from tests.support.servers import stored_events
 
@@ -105,3 +106,27 @@ def test_a_request_without_microsofts_valid_token_gets_401_and_no_reply(
     answer = microsoft.post(webhook, activity, **claims)
     assert answer.status_code == 401 and answer.json()["error"].startswith("Unauthorized")
     assert microsoft.wait_for_replies(activity["conversation"]["id"], timeout=1) == []
+
+
+def test_did_this_help_is_its_own_hero_card_and_a_click_on_no_gets_the_helpdesk(
+    servers, microsoft, webhook, content
+):
+    first = microsoft.message("how do I reset my password?", user="e2e-teams-vote")
+    replies = ask(microsoft, webhook, first)
+    assert f"Phone: {content.facts['helpdesk_phone']}" in replies[0]["text"]
+    vote = replies[-1]
+    assert vote["text"] == feedback.question(content)
+    [card] = vote["attachments"]
+    assert card["content"]["buttons"] == [
+        {"type": "imBack", "title": b["title"], "value": b["title"]}
+        for b in feedback.buttons(content)
+    ]
+    # A click sends the title back; the channel turns it into the payload.
+    click = microsoft.message(
+        content.messages["feedback_no_button"], first["conversation"]["id"], user="e2e-teams-vote"
+    )
+    [sorry] = ask(microsoft, webhook, click)
+    assert sorry["text"] == feedback.sorry(content)
+    assert feedback.sorry_has_the_helpdesk(content, sorry["text"])
+    sent = [e["text"] for e in stored_events(servers, sender_id(click)) if e["event"] == "user"]
+    assert sent == ["how do I reset my password?", feedback.NO]

@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.support import feedback
 from tests.support.chromium import chromium
 from tests.support.servers import ROOT
 from tests.support.widget import stored_user_texts
@@ -152,6 +153,25 @@ def test_on_a_phone_ask_click_a_button_reload_and_carry_on(servers, browser, con
     time.sleep(0.3)  # let the last bubble's scroll settle before the picture
     browser.save_screenshot(str(SCREENSHOT))
     print(f"\nwidget screenshot: {SCREENSHOT}")
+
+
+def test_did_this_help_buttons_in_the_widget_and_a_no_gets_the_helpdesk(servers, browser, content):
+    widget = Widget(browser, f"{servers['url']}/chat/")
+    widget.open()
+    widget.type("how do I reset my password?")
+    widget.wait_for_bot(feedback.question(content))
+    titles = [b["title"] for b in feedback.buttons(content)]
+    assert all(widget.choice(title).is_displayed() for title in titles)
+    # The answer's own buttons stay beside the vote until the user replies.
+    assert widget.choice("What will they ask me?").is_displayed()
+    widget.choice(content.messages["feedback_no_button"]).click()
+    widget.wait_for_bot(feedback.sorry(content))
+    assert ("user", content.messages["feedback_no_button"]) in widget.messages()
+    assert browser.find_elements(By.CSS_SELECTOR, ".nhsw-choice") == []
+    assert stored_user_texts(servers, widget.session_id(), 2) == [
+        "how do I reset my password?",
+        feedback.NO,
+    ]
 
 
 def test_html_stays_text_and_start_again_clears_the_conversation(servers, browser, content):

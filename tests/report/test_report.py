@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from reports import grouping
 from reports.__main__ import main
 from reports.tracker_data import period
-from tests.support.report_data import HTML_TEXT, NOW, SENDERS, seed
+from tests.support.report_data import HTML_TEXT, NOW, SENDERS, SUMMARY, seed
 
 pytestmark = pytest.mark.unit
 
@@ -40,14 +40,7 @@ def cells(page, heading):
 
 def test_the_terminal_summary_gives_the_exact_figures(report):
     terminal, _ = report
-    assert terminal.splitlines()[:6] == [
-        "Report 2025-02-10 to 2025-03-12 (UTC)",
-        "  conversations: 3",
-        "  questions: 8 (and 3 button clicks)",
-        "  fallback: 3 (37.5%)",
-        "  out of scope: 1 (12.5%)",
-        "  votes: 1 helpful, 1 unhelpful",
-    ]
+    assert terminal.splitlines()[:6] == SUMMARY
     assert "  unanswered: 4 group(s), top 5:" in terminal
     assert "      2 x  can i print the rota  [fallback]" in terminal
     assert '      1 x  I wanted to remove someone who left  [after a "No"]' in terminal

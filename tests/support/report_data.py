@@ -21,6 +21,18 @@ SENDERS = ("sender-alpha-7f3a", "sender-bravo-91c2", "sender-charlie-5d0e")
 HTML_TEXT = "why does <b>html</b> show in my signature"
 
 
+# The first lines of make report's terminal summary for these conversations,
+# worked out by hand from them (whatever store holds them).
+SUMMARY = [
+    "Report 2025-02-10 to 2025-03-12 (UTC)",
+    "  conversations: 3",
+    "  questions: 8 (and 3 button clicks)",
+    "  fallback: 3 (37.5%)",
+    "  out of scope: 1 (12.5%)",
+    "  votes: 1 helpful, 1 unhelpful",
+]
+
+
 def _user(text: str, intent: str, channel: str, at: datetime) -> UserUttered:
     return UserUttered(
         text,
@@ -82,7 +94,17 @@ def conversations() -> List[Tuple[str, List[Event]]]:
 
 def seed(db: Path) -> Path:
     """Writes the conversations to a SQLite file; returns an endpoints.yml naming it."""
-    engine = sa.create_engine(f"sqlite:///{db}")
+    write(sa.create_engine(f"sqlite:///{db}"))
+    endpoints = db.parent / "endpoints.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: stores.tracker.StrictSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {db}\n"
+    )
+    return endpoints
+
+
+def write(engine: sa.engine.Engine) -> None:
+    """Writes the conversations to the database ``engine`` opens, in Rasa's table."""
     table = SQLTrackerStore.SQLEvent.__table__
     table.metadata.create_all(engine, tables=[table])
     with engine.begin() as connection:
@@ -100,9 +122,3 @@ def seed(db: Path) -> Path:
                     )
                 )
     engine.dispose()
-    endpoints = db.parent / "endpoints.yml"
-    endpoints.write_text(
-        "tracker_store:\n  type: stores.tracker.StrictSQLTrackerStore\n"
-        f"  dialect: sqlite\n  db: {db}\n"
-    )
-    return endpoints

@@ -45,6 +45,7 @@ def make_tracker(
         "requested_slot": None,
         "last_topic": None,
         "offered_topic": None,
+        "feedback_asked": None,
     }
     all_slots.update(slots or {})
     return Tracker(
@@ -78,3 +79,14 @@ def texts(dispatcher: CollectingDispatcher) -> List[str]:
 
 def button_payloads(dispatcher: CollectingDispatcher) -> List[str]:
     return [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+def answer_then_vote(dispatcher: CollectingDispatcher) -> str:
+    """The text of a topic reply's one answer, checked to be followed by the
+    "Did this help?" question (tests/actions/test_feedback.py tests it)."""
+    from actions.content import get_content
+
+    *answers, vote = texts(dispatcher)
+    assert vote == get_content().messages["feedback_question"], texts(dispatcher)
+    [answer] = answers
+    return answer

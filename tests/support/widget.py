@@ -5,6 +5,7 @@ tracker store."""
 import logging
 import queue
 import time
+from typing import List
 
 import pytest
 import socketio
@@ -27,6 +28,8 @@ class Chat:
     def __init__(self, servers, origin=None):
         self.client = socketio.Client(reconnection=False, engineio_logger=QUIET)
         self.replies: "queue.Queue[dict]" = queue.Queue()
+        # Every bot_uttered that wait() has read, whole (text, quick_replies).
+        self.received: List[dict] = []
         self.confirmed: "queue.Queue[str]" = queue.Queue()
         self.client.on("bot_uttered", self.replies.put)
         self.client.on("session_confirm", self.confirmed.put)
@@ -56,7 +59,8 @@ class Chat:
         texts = []
         try:
             while not until(texts):
-                texts.append(self.replies.get(timeout=seconds).get("text", ""))
+                self.received.append(self.replies.get(timeout=seconds))
+                texts.append(self.received[-1].get("text", ""))
         except queue.Empty:
             pytest.fail(f"no reply satisfying the test within {seconds}s; got {texts}")
         return texts
