@@ -148,14 +148,11 @@ INFORM_ORG_TYPE = _intent(
 
 FEEDBACK_YES = _intent(
     "feedback_yes",
-    'clicks "Yes, it helped" under an answer\'s "Did this help?" (payload /feedback_yes); '
-    'a typed "that helped" is `thanks`',
+    'clicks "Yes, it helped" under an answer\'s "Did this help?" (payload /feedback_yes)',
 )
 FEEDBACK_NO = _intent(
     "feedback_no",
-    'clicks "No, it didn\'t" under an answer\'s "Did this help?" (payload /feedback_no), or '
-    "says the latest answer did not help or was not what they asked",
-    '"that didn\'t help", "that\'s not what I asked"',
+    'clicks "No, it didn\'t" under an answer\'s "Did this help?" (payload /feedback_no)',
 )
 
 # --- compound questions --------------------------------------------------------
@@ -219,8 +216,8 @@ SMALL_TALK = (GREET, GOODBYE, THANKS)
 FOLLOW_UPS = (AFFIRM, DENY, INFORM_ORG_TYPE)
 # The answers to reinstate_form's yes/no question.
 FORM_ANSWERS = (AFFIRM, DENY)
-# Votes on the latest answer: the "Did this help?" buttons (and a typed "that
-# didn't help"), answered by action_answer_feedback and counted by make report.
+# Votes on the latest answer: the "Did this help?" buttons, answered by
+# action_answer_feedback and counted by make report.
 FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)
 # Conversation, not a question to answer: small talk, follow-ups and votes.
 CONVERSATION = SMALL_TALK + FOLLOW_UPS + FEEDBACK
@@ -229,8 +226,12 @@ NOT_NHSMAIL = (OUT_OF_SCOPE,)
 # Set by nlp.secret_guard.SecretGuard on top of the classifier's choice, never
 # learned by the classifier: no training or test file labels a message with it.
 SET_BY_GUARDS = (SHARE_PASSWORD,)
-# What the classifier learns: every intent but the guards'.
-CLASSIFIED = tuple(name for name in INTENTS if name not in SET_BY_GUARDS)
+# Sent only by a button's payload, never learned by the classifier
+# (nlp.button_intents.ButtonOnlyIntents drops their examples from training):
+# a vote is a click, never a guess.
+BUTTON_ONLY = FEEDBACK
+# What the classifier learns: every intent but the guards' and the buttons'.
+CLASSIFIED = tuple(name for name in INTENTS if name not in SET_BY_GUARDS + BUTTON_ONLY)
 # Topics whose question, asked with MFA words (an authenticator, a new phone,
 # codes), gets the MFA answer instead.
 MFA_QUESTIONS = (HELPDESK_CONTACT, RESET_PASSWORD, OUTLOOK_SETUP)
