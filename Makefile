@@ -20,7 +20,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser purge report export-unanswered compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge report export-unanswered compare-nlu eval bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,7 +83,7 @@ check-content: $(VENV)/.installed ## check the content file on its own: each pro
 # The browser tests drive Debian's Chromium and the cluster tests put Debian's
 # nginx in front of two Rasa servers: both are installed here when missing,
 # so the README's test command does all of its own set-up.
-test: train browser nginx ## every test: unit, NLU gates, stories, end to end, cluster, browser (installs Chromium and nginx if missing)
+test: train browser nginx npm ## every test: unit, NLU gates, stories, end to end, cluster, browser (installs Chromium and nginx if missing)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here." >&2; exit 1; fi; \
 	  exit $$rc
@@ -99,6 +99,14 @@ lint: $(VENV)/.installed ## ruff (lint and format check) and mypy over the proje
 docs: $(VENV)/.installed ## rewrite the generated docs: docs/settings.md (settings.py) and docs/intents.md's tables (nlp/intents.py)
 	$(BIN)/python -m settings table > docs/settings.md
 	$(BIN)/python -m nlp.intents
+
+# axe-core and rasa-webchat for the browser tests, exactly as package-lock.json
+# pins them; never served to users.
+npm: node_modules/.installed ## install the browser tests' npm packages (axe-core, rasa-webchat) from package-lock.json
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 browser: ## install Debian's Chromium and ChromeDriver for the widget's browser test
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
