@@ -5,12 +5,10 @@ PostgreSQL), with the tables Rasa's SQLTrackerStore creates."""
 
 import asyncio
 import os
-import secrets
 import subprocess
 import sys
 import time
 
-import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -19,19 +17,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from tests.support.servers import ROOT
 
 DAY = 86_400
-
-
-@pytest.fixture
-def database(postgres):
-    name = f"purge_{secrets.token_hex(4)}"
-    admin = postgres.connect()
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def store(postgres, name):
