@@ -117,8 +117,8 @@ browser: ## install Debian's Chromium and ChromeDriver for the widget's browser 
 	    || { $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium chromium-driver; }; \
 	fi
 
-purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30)
-	$(BIN)/python scripts/purge.py
+purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30); the cluster's: ENDPOINTS=endpoints.cluster.yml
+	$(BIN)/python scripts/purge.py $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
 
 report: $(VENV)/.installed ## what staff asked, what failed, votes, overdue facts: results/report.html (FROM=, TO= dates)
 	$(BIN)/python -m reports report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))

@@ -60,6 +60,20 @@ def postgres(machine_postgresql_left_alone):
         server.remove()
 
 
+@pytest.fixture
+def database(postgres):
+    """A database of one test's own on the tests' PostgreSQL, dropped after it."""
+    name = f"test_{secrets.token_hex(4)}"
+    admin = postgres.connect()
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
 @pytest.fixture(scope="session")
 def machine_redis_and_rabbitmq():
     try:

@@ -2,8 +2,6 @@
 endpoints.cluster.yml with the PG* settings, as a content owner runs it
 there (`make report ENDPOINTS=endpoints.cluster.yml`)."""
 
-import secrets
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,14 +11,10 @@ from tests.support.servers import ROOT
 
 
 @pytest.fixture
-def seeded(postgres, monkeypatch):
+def seeded(postgres, database, monkeypatch):
     """The known conversations in a database of their own on the tests'
     PostgreSQL, and the cluster profile's settings pointing at it."""
-    name = f"report_{secrets.token_hex(4)}"
-    admin = postgres.connect()
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    name = database
     url = sa.engine.URL.create(
         "postgresql", username="postgres", host=postgres.host, port=postgres.port, database=name
     )
@@ -34,10 +28,7 @@ def seeded(postgres, monkeypatch):
         "PGPASSWORD": "unused-by-trust-auth",
     }.items():
         monkeypatch.setenv(variable, value)
-    yield name
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    return name
 
 
 def test_the_report_reads_postgresql_with_the_cluster_settings(seeded, tmp_path, capsys):

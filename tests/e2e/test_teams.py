@@ -46,10 +46,12 @@ def test_a_password_question_gets_the_helpdesk_number_with_buttons_on_a_hero_car
     replies = ask(
         microsoft, webhook, microsoft.message("how do I reset my password?", user="e2e-teams-1")
     )
-    assert f"Phone: {content.facts['helpdesk_phone']}" in text_of(replies)
-    cards = [a for r in replies for a in r.get("attachments", [])]
-    assert cards and cards[-1]["contentType"] == "application/vnd.microsoft.card.hero"
-    buttons = cards[-1]["content"]["buttons"]
+    answer, vote = replies
+    assert f"Phone: {content.facts['helpdesk_phone']}" in answer["text"]
+    assert vote["text"] == feedback.question(content)
+    [card] = answer["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.card.hero"
+    buttons = card["content"]["buttons"]
     assert {
         "type": "imBack",
         "title": "What will they ask me?",
@@ -69,7 +71,8 @@ def test_a_channel_message_that_mentions_the_bot_is_answered_the_same(microsoft,
 def test_clicking_a_button_gives_that_buttons_answer(servers, microsoft, webhook, content):
     first = microsoft.message("how do I reset my password?", user="e2e-teams-3")
     replies = ask(microsoft, webhook, first)
-    buttons = replies[-1]["attachments"][0]["content"]["buttons"]
+    # The answer's card; the "Did this help?" card comes after it.
+    buttons = replies[0]["attachments"][0]["content"]["buttons"]
     pharmacy = next(b for b in buttons if b["title"] == "I work in a pharmacy")
     # Teams sends an imBack button's value back as the user's message.
     click = microsoft.message(pharmacy["value"], first["conversation"]["id"], user="e2e-teams-3")
