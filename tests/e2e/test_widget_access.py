@@ -59,10 +59,7 @@ class Page:
     def wait_ready(self):
         self.wait(
             lambda: (
-                self.js("return (document.querySelector('.nhsw') || {dataset: {}}).dataset").get(
-                    "connection"
-                )
-                == "ready"
+                self.js("return document.querySelector('.nhsw')?.dataset.connection") == "ready"
             ),
             "the widget never confirmed its session",
             15,
@@ -504,6 +501,7 @@ const reached = [...a.getClientRects()].every(r => {
 });
 const s = getComputedStyle(a);
 return {index: [...document.querySelectorAll('*')].indexOf(a),
+        name: a.getAttribute('aria-label') || a.textContent.trim() || a.className,
         in_widget: !!a.closest('.nhsw'), reached,
         style: [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow]};
 """
@@ -554,11 +552,11 @@ def test_on_a_phone_tab_stays_in_the_open_chat_and_focus_is_never_hidden(servers
         order = [s["index"] for s in stops]
         at = widget.index(start["index"])
         assert order == widget[at + 1 :] + widget[: at + 1]
-        hidden = [i for i, s in zip(order, stops) if not s["reached"]]
+        hidden = [s["name"] for s in stops if not s["reached"]]
         assert hidden == []
         unfocused = page.js(UNFOCUSED, order)
         unseen = [
-            i for i, s, u in zip(order, stops, unfocused) if not visible_indicator(s["style"], u)
+            s["name"] for s, u in zip(stops, unfocused) if not visible_indicator(s["style"], u)
         ]
         assert unseen == []
         # Shift+Tab from the first control goes round to the last: still the chat.
