@@ -178,7 +178,9 @@
     input.type = "text";
     input.autocomplete = "off";
     input.setAttribute("enterkeyhint", "send");
-    input.placeholder = "Type your question";
+    // Short enough to be read whole in a 320 px wide panel with the user's own
+    // text spacing (WCAG 1.4.12); the same words as the label.
+    input.placeholder = "Your question";
     // The server politely refuses long messages (CHAT_MAX_MESSAGE_CHARS). This cap
     // keeps a pasted essay under the server's 16 KB packet limit, past which the
     // connection would be dropped instead.
@@ -195,6 +197,7 @@
     close.addEventListener("click", function () { setOpen(false, true); });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") setOpen(false, true);
+      else if (event.key === "Tab" && coversPage(panel)) keepFocusIn(panel, event);
     });
     restart.addEventListener("click", startAgain);
     input.addEventListener("input", function () {
@@ -227,6 +230,29 @@
     ui.launcher.setAttribute("aria-expanded", String(open));
     if (open) scrollToLatest();
     if (moveFocus) (open ? ui.input : ui.launcher).focus();
+  }
+
+  /* True when the panel fills the viewport (a phone, or a zoomed-in page):
+   * the page behind is then hidden, so Tab must not take focus there (WCAG 2.4.11). */
+  function coversPage(panel) {
+    var r = panel.getBoundingClientRect();
+    var root = document.documentElement;
+    return r.left <= 0 && r.top <= 0 && r.right >= root.clientWidth && r.bottom >= root.clientHeight;
+  }
+
+  /* Tab from the panel's last control goes to its first, Shift+Tab the other way round. */
+  function keepFocusIn(panel, event) {
+    var controls = Array.prototype.filter.call(
+      panel.querySelectorAll("button, input, a[href]"),
+      function (node) { return !node.disabled && node.getClientRects().length > 0; }
+    );
+    if (!controls.length) return;
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var edge = event.shiftKey ? first : last;
+    if (document.activeElement !== edge) return;
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
   }
 
   function setStatus(text) {
