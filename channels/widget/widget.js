@@ -15,7 +15,9 @@
  * - the conversation (session id and transcript) is kept in sessionStorage,
  *   not localStorage: it survives a reload in the same tab but not the
  *   browser, because care-home computers are shared;
- * - links are made only for http(s), mailto and tel addresses.
+ * - links are made only for http(s), mailto and tel addresses, and only in
+ *   the assistant's replies: what the user typed stays text, so a pasted
+ *   address never looks like one the chat offers.
  */
 (function () {
   "use strict";
@@ -54,17 +56,48 @@
 
   // --- settings ------------------------------------------------------------
 
-  /* The brand colour, if white text on it is readable (WCAG 4.5:1); else NHS blue. */
+  /* The brand colour, darkened until it passes WCAG AA (4.5:1) wherever the
+   * widget draws with it: white text on it, and it as text on the bot's bubble
+   * (#f0f4f5, the lighter of the two backgrounds it is drawn on). The hue is
+   * kept, so the provider's brand still shows. */
   function readableColour(value) {
-    if (!value || !/^#[0-9a-f]{6}$/i.test(value)) return NHS_BLUE;
+    if (value === undefined) return NHS_BLUE;
+    if (!/^#[0-9a-f]{6}$/i.test(value)) {
+      console.warn("NHSmail chat: data-colour " + value + " is not a #rrggbb colour; using " +
+        NHS_BLUE + ".");
+      return NHS_BLUE;
+    }
+    var rgb = [1, 3, 5].map(function (i) { return parseInt(value.substr(i, 2), 16); });
+    var given = value.toLowerCase();
+    var used = given;
+    for (var factor = 0.97; !readable(used); factor *= 0.97) {
+      used = "#" + rgb.map(function (c) {
+        return ("0" + Math.floor(c * factor).toString(16)).slice(-2);
+      }).join("");
+    }
+    if (used !== given) {
+      console.warn("NHSmail chat: data-colour " + value + " is too light for WCAG AA contrast " +
+        "(4.5:1 under white text and as text on light grey); using " + used + ".");
+    }
+    return used;
+  }
+
+  function readable(colour) {
+    return contrast(colour, "#ffffff") >= 4.5 && contrast(colour, "#f0f4f5") >= 4.5;
+  }
+
+  /* WCAG 2 contrast ratio of two #rrggbb colours. */
+  function contrast(a, b) {
+    var la = luminance(a), lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+
+  function luminance(colour) {
     var channels = [1, 3, 5].map(function (i) {
-      var c = parseInt(value.substr(i, 2), 16) / 255;
+      var c = parseInt(colour.substr(i, 2), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
-    var luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
-    if (1.05 / (luminance + 0.05) >= 4.5) return value;
-    console.warn("NHSmail chat: data-colour " + value + " is too light for white text; using NHS blue.");
-    return NHS_BLUE;
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
   }
 
   // --- storage (this tab only) ---------------------------------------------
@@ -152,7 +185,12 @@
     status.setAttribute("role", "status");
     status.hidden = true;
 
+    // The scrolling area is a tab stop with a name, so a keyboard can scroll a
+    // long answer that has no link or button in it.
     var body = el("div", "nhsw-body");
+    body.tabIndex = 0;
+    body.setAttribute("role", "region");
+    body.setAttribute("aria-label", "Conversation");
     var intro = el("div", "nhsw-intro");
     intro.append(
       el("p", "", "Hello. Ask me about your NHSmail account: passwords, new starters, " +
@@ -162,7 +200,7 @@
     var log = el("div", "nhsw-log");
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
-    log.setAttribute("aria-label", "Conversation");
+    log.setAttribute("aria-label", "Messages");
     var typing = el("div", "nhsw-typing");
     typing.hidden = true;
     for (var i = 0; i < 3; i++) typing.appendChild(el("span", "nhsw-dot")).setAttribute("aria-hidden", "true");
@@ -295,10 +333,11 @@
     return safeLink("tel:" + match.replace(/ /g, ""), match);
   }
 
-  /* Text with line breaks and links; every piece goes in as a text node. */
-  function appendText(parent, text) {
+  /* Text with line breaks, and links if `linked`; every piece goes in as a text node. */
+  function appendText(parent, text, linked) {
     text.split("\n").forEach(function (line, index) {
       if (index) parent.appendChild(document.createElement("br"));
+      if (!linked) return parent.appendChild(document.createTextNode(line));
       var last = 0;
       line.replace(LINKABLE, function (match, offset) {
         var trailing = (match.match(TRAILING) || [""])[0];
@@ -317,7 +356,7 @@
     var item = el("div", "nhsw-msg " + (fromUser ? "nhsw-msg-user" : "nhsw-msg-bot"));
     var bubble = el("p", "nhsw-bubble");
     bubble.appendChild(el("span", "nhsw-sr", fromUser ? "You: " : settings.title + ": "));
-    appendText(bubble, entry.text || "");
+    appendText(bubble, entry.text || "", !fromUser);
     if (entry.text) item.appendChild(bubble);
     if (entry.choices && entry.choices.length) {
       var group = el("div", "nhsw-choices");

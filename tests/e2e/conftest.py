@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.fakes.microsoft import FakeMicrosoft
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.host_site import HostSite
 from tests.support.servers import (
     MODEL,
     ROOT,
@@ -28,10 +29,19 @@ from tests.support.widget import LISTED_ORIGIN
 
 # --- the website chat ---------------------------------------------------------------
 @pytest.fixture(scope="session")
-def widget_env():
+def host_site():
+    """A care provider's site on its own loopback port, for the browser tests."""
+    site = HostSite().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def widget_env(host_site):
     """Environment variables for the Rasa server: the widget channel is on by
-    default, so only CORS_ORIGINS is set."""
-    return {"CORS_ORIGINS": LISTED_ORIGIN}
+    default, so only CORS_ORIGINS is set: the tests' listed origin and the
+    provider's site."""
+    return {"CORS_ORIGINS": f"{LISTED_ORIGIN} {host_site.origin}"}
 
 
 # --- Teams: a local Microsoft -------------------------------------------------------

@@ -1,6 +1,7 @@
 """Debian's headless Chromium for every browser test:
 Selenium with an explicit driver path, so Selenium Manager never runs and
-nothing is downloaded. Missing Chromium skips, except in CI, where it fails."""
+nothing is downloaded. Missing Chromium skips, except in CI, where it fails.
+The page's console is kept: `driver.get_log("browser")` reads it."""
 
 import contextlib
 import os
@@ -26,6 +27,7 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[webdriver.Chrome]
         pytest.skip(reason)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with tempfile.TemporaryDirectory() as profile:
         for flag in (
             "--headless=new",
