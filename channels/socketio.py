@@ -14,6 +14,8 @@ What this class changes from Rasa 3.6.21's `SocketIOInput`:
   frequent (per session and per client address), its secrets decided and
   masked inside Rasa before it is parsed or stored;
 - a malformed event is answered politely or logged and ignored, never raised;
+  one without a message (rasa-webchat's initPayload when none is set) is
+  ignored, so opening that widget does not get a "type a question" reply;
 - client metadata is dropped (it would be stored in the tracker unmasked);
 - cross-origin connections, polling and websocket alike, are refused unless
   the page's origin is listed in CORS_ORIGINS (Rasa turns the check off).
@@ -202,7 +204,13 @@ class GuardedSocketIOInput(SocketIOInput):
                     self.user_message_evt,
                 )
                 return
-            text = data["message"] if isinstance(data.get("message"), str) else ""
+            if data.get("message") is None:
+                # rasa-webchat sends its initPayload when its panel opens, with
+                # no message when the provider set none: nobody typed anything,
+                # so nothing is answered (Rasa would parse a None).
+                logger.debug("Website chat: a %s without a message.", self.user_message_evt)
+                return
+            text = data["message"] if isinstance(data["message"], str) else ""
             try:
                 await self.turns.run(
                     on_new_message,

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.fakes.microsoft import FakeMicrosoft
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.provider_site import ProviderSite
 from tests.support.servers import (
     MODEL,
     ROOT,
@@ -28,10 +29,19 @@ from tests.support.widget import LISTED_ORIGIN
 
 # --- the website chat ---------------------------------------------------------------
 @pytest.fixture(scope="session")
-def widget_env():
+def provider_site():
+    """A care provider's site on another loopback port, embedding rasa-webchat."""
+    site = ProviderSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def widget_env(provider_site):
     """Environment variables for the Rasa server: the widget channel is on by
-    default, so only CORS_ORIGINS is set."""
-    return {"CORS_ORIGINS": LISTED_ORIGIN}
+    default, so only CORS_ORIGINS is set: the listed origin the socket.io
+    tests claim, and the provider site's real one."""
+    return {"CORS_ORIGINS": f"{LISTED_ORIGIN} {provider_site.origin}"}
 
 
 # --- Teams: a local Microsoft -------------------------------------------------------
