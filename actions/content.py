@@ -78,6 +78,24 @@ class MenuStep:
 
 
 @dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """What the accessibility statement takes from the content file."""
+
+    reviewed: datetime.date
+    organisation: str
+    contact_email: str
+    contact_phone: str
+    standard: Link
+    advisory_service: Link
+
+
+@dataclass(frozen=True)
 class Content:
     facts: Mapping[str, str]
     sources: Mapping[str, Mapping[str, Optional[str]]]
@@ -92,6 +110,7 @@ class Content:
     messages: Mapping[str, str]
     scope_topics: Tuple[str, ...]
     scope_buttons: Tuple[str, ...]
+    accessibility: Accessibility
     # Every fact and section with a review date, soonest due first.
     reviews: Tuple[Review, ...] = ()
 
@@ -119,6 +138,24 @@ def _topic(name: str, raw: Mapping[str, Any]) -> Topic:
     )
 
 
+def _accessibility(raw: Mapping[str, Any], sources: Mapping[str, Any]) -> Accessibility:
+    def link(key: str) -> Link:
+        source = sources[raw[key]]
+        return Link(str(source["title"]), str(source["url"]))
+
+    reviewed = raw["reviewed"]
+    return Accessibility(
+        reviewed=reviewed
+        if isinstance(reviewed, datetime.date)
+        else datetime.date.fromisoformat(str(reviewed)),
+        organisation=raw["organisation"]["value"],
+        contact_email=raw["contact_email"]["value"],
+        contact_phone=raw["contact_phone"]["value"],
+        standard=link("standard"),
+        advisory_service=link("advisory_service"),
+    )
+
+
 def build_content(
     raw: Mapping[str, Any], lines: Optional[Mapping[str, int]] = None, file: str = ""
 ) -> Content:
@@ -139,6 +176,7 @@ def build_content(
         messages=raw["messages"],
         scope_topics=tuple(raw.get("scope_topics") or []),
         scope_buttons=tuple(raw.get("scope_buttons") or []),
+        accessibility=_accessibility(raw["accessibility"], raw["sources"]),
         reviews=tuple(reviews(raw, lines or {}, file)),
     )
 

@@ -8,6 +8,7 @@ each where it is. Pure: no Rasa, nothing cached.
 
 import argparse
 import datetime
+import re
 import string
 import sys
 from dataclasses import dataclass, replace
@@ -57,6 +58,13 @@ REQUIRED_MESSAGES = (
 )
 # Facts that guidance.py's own lines name (the helpdesk block).
 REQUIRED_FACTS = ("helpdesk_phone", "helpdesk_email", "helpdesk_hours")
+# The accessibility statement's facts (the care provider's own), and its keys
+# that name a source with a url, which the statement links.
+ACCESSIBILITY_FACTS = ("organisation", "contact_email", "contact_phone")
+ACCESSIBILITY_SOURCES = ("standard", "advisory_service")
+# What the statement's mailto: and tel: links are made from.
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE_NUMBER = re.compile(r"\+?[0-9][0-9 ]{8,18}[0-9]")
 # Placeholders a template may use besides the facts, filled per reply.
 EXTRA_PLACEHOLDERS = ("org_label",)
 SCHEMA_VERSION = 1
@@ -318,6 +326,52 @@ def check_messages(value: Any, known: Set[str]) -> Problems:
     return problems
 
 
+def check_accessibility(value: Any, sources: Mapping[str, Any]) -> Problems:
+    """The accessibility statement's review date, the care provider's facts
+    (who runs the chat, where to report a problem) and the sources it links."""
+    problems: Problems = []
+    section = _mapping(value, "accessibility", problems)
+    if not section:
+        return problems
+    if not _is_date(section.get("reviewed")):
+        problems.append(
+            Problem(
+                "accessibility.reviewed",
+                "must be a date (YYYY-MM-DD): the day the statement was last reviewed",
+            )
+        )
+    if REVIEW_OVERRIDE in section and not _is_months(section[REVIEW_OVERRIDE]):
+        problems.append(
+            Problem(f"accessibility.{REVIEW_OVERRIDE}", "must be a positive whole number of months")
+        )
+    for name in ACCESSIBILITY_FACTS:
+        path, fact = f"accessibility.{name}", section.get(name)
+        if fact is None:
+            problems.append(Problem(path, "missing"))
+            continue
+        if not isinstance(fact, Mapping):
+            problems.append(Problem(path, "expected a value, a source and a reviewed date"))
+            continue
+        text = fact.get("value")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(f"{path}.value", "must be non-empty text"))
+        elif name == "contact_email" and not EMAIL_ADDRESS.fullmatch(text):
+            problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
+        elif name == "contact_phone" and not PHONE_NUMBER.fullmatch(text):
+            problems.append(
+                Problem(f"{path}.value", f"{text!r} is not a phone number (digits and spaces)")
+            )
+        problems += check_sourced(fact, path, sources)
+    for key in ACCESSIBILITY_SOURCES:
+        named = section.get(key)
+        source = sources.get(named) if isinstance(named, str) else None
+        if not isinstance(source, Mapping) or not source.get("url"):
+            problems.append(
+                Problem(f"accessibility.{key}", f"{named!r} is not a source with a url")
+            )
+    return problems
+
+
 def check_scope(raw: Mapping[str, Any], topic_names: Mapping[str, Any]) -> Problems:
     """The topics listed when the assistant says what it can help with."""
     problems = []
@@ -353,6 +407,7 @@ def check_content(raw: Any) -> Problems:
         *check_topics(raw.get("topics"), sources, known),
         *check_messages(raw.get("messages"), known),
         *check_scope(raw, topics),
+        *check_accessibility(raw.get("accessibility"), sources),
     ]
 
 
@@ -470,9 +525,13 @@ def reviews(raw: Mapping[str, Any], lines: Mapping[str, int], file: str = "") ->
     every = review.get("every_months") if isinstance(review, Mapping) else None
     default = every if _is_months(every) else DEFAULT_REVIEW_MONTHS
     facts: Mapping[str, Any] = raw["facts"] if isinstance(raw.get("facts"), Mapping) else {}
-    entries = [(f"facts.{name}", fact) for name, fact in facts.items()] + [
-        (key, section) for key, section in raw.items() if key != "facts"
-    ]
+    statement = raw.get("accessibility")
+    statement_facts = statement if isinstance(statement, Mapping) else {}
+    entries = (
+        [(f"facts.{name}", fact) for name, fact in facts.items()]
+        + [(key, section) for key, section in raw.items() if key != "facts"]
+        + [(f"accessibility.{name}", statement_facts.get(name)) for name in ACCESSIBILITY_FACTS]
+    )
     found = []
     for key, entry in entries:
         if not isinstance(entry, Mapping) or "reviewed" not in entry:

@@ -14,11 +14,14 @@ What this class changes from Rasa 3.6.21's `SocketIOInput`:
   frequent (per session and per client address), its secrets decided and
   masked inside Rasa before it is parsed or stored;
 - a malformed event is answered politely or logged and ignored, never raised;
+  one without a message (rasa-webchat's initPayload when none is set) is
+  ignored, so opening that widget does not get a "type a question" reply;
 - client metadata is dropped (it would be stored in the tracker unmasked);
 - cross-origin connections, polling and websocket alike, are refused unless
   the page's origin is listed in CORS_ORIGINS (Rasa turns the check off).
 
-The widget (channels/widget/) is served from the same server under `/chat/`.
+The widget (channels/widget/) is served from the same server under `/chat/`,
+with the accessibility statement at `/chat/accessibility`.
 Configured in credentials.yml as `channels.socketio.GuardedSocketIOInput`.
 """
 
@@ -35,7 +38,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from actions.content import get_content
 from channels import limits
+from channels.accessibility import render_statement
 from channels.guard import clean_text
 from channels.turn import Refused, TurnFailed, Turns
 from settings import get_settings
@@ -52,7 +57,10 @@ WIDGET_FILES = {
     "demo.css": ("demo.css", "text/css; charset=utf-8"),
     "vendor/socket.io.min.js": ("vendor/socket.io.min.js", "text/javascript; charset=utf-8"),
 }
-# The demo page runs only its own files: no inline script or style, no framing.
+# The accessibility statement: rendered once, when the server starts, from the
+# content file (channels/accessibility.py).
+STATEMENT_PATH = "accessibility"
+# The demo page and the statement run only their own files: no inline script or style, no framing.
 # connect-src 'self' covers ws:/wss: to the same host (CSP Level 3).
 DEMO_PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -89,11 +97,13 @@ class OriginCheck:
 
 
 def add_widget_routes(blueprint: Blueprint) -> None:
-    """GET /chat/ (the demo page), /chat/widget.js, .css and the vendored client."""
+    """GET /chat/ (the demo page), /chat/widget.js, .css and the vendored client,
+    and /chat/accessibility (the accessibility statement, from the content file)."""
     files = {
         path: ((WIDGET_DIR / name).read_bytes(), kind)
         for path, (name, kind) in WIDGET_FILES.items()
     }
+    files[STATEMENT_PATH] = (render_statement(get_content()), "text/html; charset=utf-8")
 
     def handler(path: str) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
         body, kind = files[path]
@@ -102,7 +112,7 @@ def add_widget_routes(blueprint: Blueprint) -> None:
             "Cache-Control": "no-cache",
             "Referrer-Policy": "no-referrer",
         }
-        if path == "":
+        if kind.startswith("text/html"):
             headers["Content-Security-Policy"] = DEMO_PAGE_CSP
 
         async def serve(_: Request) -> HTTPResponse:
@@ -202,7 +212,13 @@ class GuardedSocketIOInput(SocketIOInput):
                     self.user_message_evt,
                 )
                 return
-            text = data["message"] if isinstance(data.get("message"), str) else ""
+            if data.get("message") is None:
+                # rasa-webchat sends its initPayload when its panel opens, with
+                # no message when the provider set none: nobody typed anything,
+                # so nothing is answered (Rasa would parse a None).
+                logger.debug("Website chat: a %s without a message.", self.user_message_evt)
+                return
+            text = data["message"] if isinstance(data["message"], str) else ""
             try:
                 await self.turns.run(
                     on_new_message,

@@ -228,7 +228,16 @@
     send.type = "submit";
     form.append(label, input, send);
 
-    panel.append(header, status, body, form);
+    // The accessibility statement, next to this script, in a new tab: the
+    // conversation stays as it is here.
+    var footer = el("p", "nhsw-footer");
+    var statement = footer.appendChild(el("a", "", "Accessibility"));
+    statement.href = new URL("accessibility", base).href;
+    statement.target = "_blank";
+    statement.rel = "noopener";
+    statement.appendChild(el("span", "nhsw-sr", " (opens in a new tab)"));
+
+    panel.append(header, status, body, form, footer);
     root.append(launcher, panel);
 
     launcher.addEventListener("click", function () { setOpen(true, true); });

@@ -218,3 +218,75 @@ def test_every_fact_the_code_itself_names_is_required():
         if field
     }
     assert named and named <= set(REQUIRED_FACTS)
+
+
+# --- the accessibility statement's section ------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["contact_email", "contact_phone", "organisation"])
+def test_a_statement_without_its_contact_is_named_where_the_section_is(name):
+    text = delete(line_number(TEXT, rf"^  {name}:", after=r"^accessibility:"))
+    assert found(text) == [
+        (line_number(text, r"^accessibility:"), f"accessibility.{name}", "missing")
+    ]
+
+
+def test_a_content_file_without_the_statement_section_says_so(tmp_path):
+    start = line_number(TEXT, r"^accessibility:")
+    lines = TEXT.splitlines(keepends=True)
+    # The section's lines (its comment stays): up to the next top-level key or the end.
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("  ")), len(lines))
+    text = "".join(lines[: start - 1] + lines[end:])
+    assert "accessibility" not in yaml.safe_load(text) and "  advisory_service:" not in text
+    # A missing section is reported where the file's first key is.
+    assert found(text) == [(line_number(text, r"^schema_version:"), "accessibility", "missing")]
+    broken = tmp_path / "nhsmail.yml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match="accessibility: missing"):
+        load_content_file(broken)
+
+
+def test_a_contact_that_is_not_an_email_or_a_phone_number_names_its_line():
+    email = line_number(TEXT, r"^  contact_email:")
+    phone = line_number(TEXT, r"^  contact_phone:")
+    address = RAW["accessibility"]["contact_email"]["value"]
+    number = RAW["accessibility"]["contact_phone"]["value"]
+    text = retype(email, address, address.replace("@", " at "))
+    text = retype(phone, number, "ask at reception", text)
+    assert found(text) == [
+        (
+            email,
+            "accessibility.contact_email.value",
+            f"{address.replace('@', ' at ')!r} is not an email address",
+        ),
+        (
+            phone,
+            "accessibility.contact_phone.value",
+            "'ask at reception' is not a phone number (digits and spaces)",
+        ),
+    ]
+
+
+def test_the_statements_contact_needs_a_source_and_a_review_date_like_every_fact():
+    line = line_number(TEXT, r"^  contact_email:")
+    text = retype(line, "source: guide", "source: somewhere")
+    text = re.sub(r'(?m)^(  contact_email:.*reviewed: )"[^"]*"', r'\1"soon"', text)
+    assert found(text) == [
+        (line, "accessibility.contact_email.source", "'somewhere' is not in sources"),
+        (line, "accessibility.contact_email.reviewed", "must be a date (YYYY-MM-DD)"),
+    ]
+
+
+def test_the_statements_review_date_and_linked_sources_are_checked():
+    reviewed = line_number(TEXT, r"^  reviewed:", after=r"^accessibility:")
+    advisory = line_number(TEXT, r"^  advisory_service:")
+    text = retype(reviewed, "reviewed: ", "reviewed: last week #")
+    text = retype(advisory, "advisory_service: eass", "advisory_service: guide", text)
+    assert found(text) == [
+        (
+            reviewed,
+            "accessibility.reviewed",
+            "must be a date (YYYY-MM-DD): the day the statement was last reviewed",
+        ),
+        (advisory, "accessibility.advisory_service", "'guide' is not a source with a url"),
+    ]

@@ -335,3 +335,17 @@ def test_the_command_prints_each_slip_with_its_line_and_exits_1(tmp_path):
         f"{path}:{message}: messages.unavailable: unknown placeholder {{helpdesk_fax}}",
     ]
     assert run.stdout.splitlines()[-1].startswith(f"{path}: 2 problems; ")
+
+
+def test_the_accessibility_statements_review_date_falls_due_like_a_facts(tmp_path):
+    text = all_reviewed(BASE)
+    line = line_number(text, r"^  reviewed:", after=r"^accessibility:")
+    text = retype(line, f'reviewed: "{BASE.isoformat()}"', 'reviewed: "2026-01-10"', text)
+    content = load_content_file(write(tmp_path, text))
+    assert content.accessibility.reviewed == datetime.date(2026, 1, 10)
+    [late] = overdue_facts(content, datetime.date(2026, 7, 11))
+    assert (late.key, late.due, late.line) == ("accessibility", datetime.date(2026, 7, 10), line)
+    # Its contact facts have review dates of their own, like every fact.
+    assert {"accessibility.contact_email", "accessibility.contact_phone"} <= {
+        r.key for r in content.reviews
+    }

@@ -3,6 +3,7 @@ its widget files, and the socket.io fix, on an in-process Sanic server whose
 "agent" answers every message with an echo and a button."""
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -173,6 +174,39 @@ def test_rasas_own_handler_loses_the_reply_which_is_why_the_subclass_exists():
         async with serving(SocketIOInput(session_persistence=True)) as (url, agent):
             _, replies = await one_exchange(url, "hello", seconds=1.5)
         assert len(agent.received) == 1 and replies == []
+
+    asyncio.run(run())
+
+
+def test_a_message_without_text_as_rasa_webchat_opens_is_not_answered():
+    """rasa-webchat sends {"message": undefined, "customData", "session_id"}
+    (its initPayload, none set) when its panel opens; JSON drops the key."""
+
+    async def run():
+        async with serving(GuardedSocketIOInput()) as (url, agent):
+            client = socketio.AsyncClient(reconnection=False, engineio_logger=QUIET)
+            replies, confirmed = asyncio.Queue(), asyncio.Queue()
+            client.on("bot_uttered", replies.put)
+            client.on("session_confirm", confirmed.put)
+            await client.connect(url, transports=["polling"], socketio_path="/socket.io")
+            try:
+                await client.emit("session_request", {"session_id": None})
+                session_id = await asyncio.wait_for(confirmed.get(), 5)
+                for opened in ({}, {"message": None}):
+                    await client.emit(
+                        "user_uttered",
+                        {**opened, "customData": {"language": "en"}, "session_id": session_id},
+                    )
+                await client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+                said = [await asyncio.wait_for(replies.get(), 3)]
+                # Anything said about the two without text would come within a second.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    while True:
+                        said.append(await asyncio.wait_for(replies.get(), 1))
+            finally:
+                await client.eio.disconnect(abort=True)
+        assert [r["text"] for r in said] == ["echo: hello"]
+        assert agent.received == [(session_id, "hello")]
 
     asyncio.run(run())
 

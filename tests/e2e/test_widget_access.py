@@ -507,7 +507,8 @@ return {index: [...document.querySelectorAll('*')].indexOf(a),
 """
 
 FOCUSABLE = """
-return [...document.querySelectorAll('.nhsw button, .nhsw input, .nhsw a[href]')]
+return [...document.querySelectorAll(
+    '.nhsw button, .nhsw input, .nhsw a[href], .nhsw [tabindex="0"]')]
   .filter(e => e.getClientRects().length)
   .map(e => [...document.querySelectorAll('*')].indexOf(e));
 """

@@ -1,13 +1,20 @@
-"""A care provider's website for the browser tests: a plain page on another
-loopback port (so another origin than the chat server's), embedding the widget
+"""A care provider's website for the browser tests, on another loopback port
+(so another origin than the chat server's): a plain page embedding our widget
 with the one tag docs/channels.md gives providers, under a strict
-Content-Security-Policy that allows the chat server and nothing else."""
+Content-Security-Policy that allows the chat server and nothing else; or a
+page embedding rasa-webchat 1.0.1 from node_modules as its README says."""
 
 import html
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
+
+from tests.support.servers import ROOT
+
+RASA_WEBCHAT = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+RASA_WEBCHAT_PATH = "/rasa-webchat/index.js"
 
 PROVIDER_PAGE = """<!doctype html>
 <html lang="en-GB">
@@ -28,25 +35,66 @@ PROVIDER_PAGE = """<!doctype html>
 """
 
 
+# rasa-webchat's script tag and its WebChat.default call (README, "In a
+# <script> tag"), with the socket.io path Rasa uses. Some socket events the page
+# sees are recorded in window.socketEvents for the test to read (not
+# session_confirm: a handler given for it replaces rasa-webchat's own, which
+# shows the widget once a session is confirmed). No CSP: rasa-webchat's bundle
+# uses inline styles, as providers run it.
+RASA_WEBCHAT_PAGE = """<!doctype html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><title>Care provider</title></head>
+<body>
+<h1>Sunny Care Homes</h1>
+<script src="__BUNDLE__"></script>
+<script>
+window.socketEvents = [];
+const seen = name => () => window.socketEvents.push(name);
+window.WebChat.default({
+  socketUrl: __SOCKET_URL__,
+  socketPath: "/socket.io/",
+  customData: {language: "en"},
+  title: "NHSmail help",
+  inputTextFieldHint: "Type a message",
+  hideWhenNotConnected: false,
+  onSocketEvent: {
+    connect: seen("connect"),
+    connect_error: seen("connect_error"),
+    bot_uttered: seen("bot_uttered"),
+  },
+}, null);
+</script>
+</body>
+</html>
+"""
+
+
+HTML = "text/html; charset=utf-8"
+JAVASCRIPT = "text/javascript; charset=utf-8"
+
+
 class HostSite:
-    """Serves the pages a test registers, each at its own path, until stopped."""
+    """Serves what a test registers, each at its own path, until stopped. It
+    binds its port at once, so its origin can be listed in CORS_ORIGINS before
+    the Rasa server starts."""
 
     def __init__(self) -> None:
-        self.pages: Dict[str, str] = {}
-        self.csp: Dict[str, str] = {}
+        # path: (body, content type, Content-Security-Policy or None)
+        self.files: Dict[str, Tuple[bytes, str, Optional[str]]] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
-                if path not in site.pages:
+                if path not in site.files:
                     self.send_error(404)
                     return
-                body = site.pages[path].encode()
+                body, kind, csp = site.files[path]
                 self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
-                self.send_header("Content-Security-Policy", site.csp[path])
+                if csp:
+                    self.send_header("Content-Security-Policy", csp)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -77,7 +125,7 @@ class HostSite:
         attributes = "".join(
             f' data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in data.items()
         )
-        self.pages[path] = PROVIDER_PAGE.format(
+        page = PROVIDER_PAGE.format(
             widget=html.escape(f"{chat_url}/chat/widget.js"), attributes=attributes
         )
         # The chat's own server, and where it is told to connect, are the only
@@ -85,10 +133,20 @@ class HostSite:
         allowed = " ".join(
             sorted({chat_url, server_url or chat_url} | {ws(chat_url), ws(server_url or chat_url)})
         )
-        self.csp[path] = (
+        csp = (
             f"default-src 'none'; script-src {chat_url}; style-src {chat_url}; "
             f"connect-src {allowed}; img-src 'self'; base-uri 'none'; form-action 'none'"
         )
+        self.files[path] = (page.encode(), HTML, csp)
+        return self.origin + path
+
+    def rasa_webchat_page(self, path: str, socket_url: str) -> str:
+        """A provider's page at `path` embedding rasa-webchat, pointed at
+        `socket_url` (the Rasa server); its URL."""
+        self.files[RASA_WEBCHAT_PATH] = (RASA_WEBCHAT.read_bytes(), JAVASCRIPT, None)
+        page = RASA_WEBCHAT_PAGE.replace("__BUNDLE__", RASA_WEBCHAT_PATH)
+        page = page.replace("__SOCKET_URL__", json.dumps(socket_url))
+        self.files[path] = (page.encode(), HTML, None)
         return self.origin + path
 
 

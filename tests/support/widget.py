@@ -12,7 +12,9 @@ import socketio
 
 from tests.support.servers import stored_events
 
-# The one site allowed to embed the chat in these tests; any other is refused.
+# The site the socket.io tests claim to be, allowed to embed the chat; the other
+# listed origin is the provider site's (tests/support/host_site.py), and
+# any other is refused.
 LISTED_ORIGIN = "https://care-home.example"
 
 REPLY_SECONDS = 30  # a first answer can take a while on a 2-core machine
