@@ -156,7 +156,13 @@ class Cluster:
         services.create_database(
             s.database, s.pg_user, s.pg_password, host=s.pg_host, port=s.pg_port
         )
-        nginx.write_config(
+        self.write_nginx_config()
+
+    def write_nginx_config(self) -> Path:
+        """nginx's configuration: the Rasa servers' own ports and the action
+        servers', never a metrics port (metrics stay on loopback, unproxied)."""
+        s = self.settings
+        return nginx.write_config(
             s.directory,
             port=s.port,
             rasa_ports=s.rasa_ports,
