@@ -9,7 +9,9 @@ Rasa starts, it:
    unless RASA_STOCK_ACTION_CHECK=1 keeps Rasa's own action-reply check;
 3. masks every log line when it is formatted, Rasa's own included;
 4. loads the secret detector's tables, so that the first message does not
-   wait for them.
+   wait for them;
+5. when METRICS_PORT is set, serves this process's Prometheus metrics on
+   127.0.0.1:METRICS_PORT (metrics.py), apart from Rasa's own port.
 
 `make run`, `make shell`, `make run-cluster`, `make bench` and the tests'
 servers all start Rasa this way; the project's channels and tracker store
@@ -36,6 +38,13 @@ def main() -> None:
     patches.install(without=["action_check"] if settings.rasa_stock_action_check else [])
     install_log_masking()
     disclosure.warm_up()
+    if settings.metrics_port:
+        import metrics
+
+        try:
+            metrics.serve(settings.metrics_port)
+        except OSError as error:
+            sys.exit(f"METRICS_PORT={settings.metrics_port}: cannot listen on it ({error}).")
 
     from rasa.__main__ import main as rasa_main
 

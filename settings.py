@@ -320,6 +320,16 @@ class Settings(BaseModel):
         None, "RASA_JWT_SECRET", "server", "JWT secret for Rasa's HTTP API (secret)."
     )
     rasa_jwt_method: str = _setting("HS256", "RASA_JWT_METHOD", "server", "The JWT's algorithm.")
+    # Operations
+    metrics_port: int = _setting(
+        0,
+        "METRICS_PORT",
+        "operations",
+        "Port of the Rasa server's Prometheus metrics (/metrics), on 127.0.0.1 only and never "
+        "behind nginx; the cluster's server i uses METRICS_PORT + i. 0: no metrics.",
+        ge=0,
+        le=65_535,
+    )
 
     class Config:
         allow_mutation = False
@@ -376,6 +386,11 @@ def load(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(
             "Refused setting:\n  RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or "
             "RASA_JWT_SECRET; the HTTP API stays closed without one."
+        )
+    if settings.metrics_port and settings.sanic_workers > 1:
+        raise SettingsError(
+            "Refused setting:\n  METRICS_PORT needs SANIC_WORKERS=1: each Sanic worker is a "
+            "process of its own, whose counts one metrics port cannot see."
         )
     return settings
 

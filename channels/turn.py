@@ -15,15 +15,20 @@ turn:
    answers with the "unavailable" text (and REST with 503), even when some
    replies had already gone out.
 
+Each turn handed to Rasa is counted with its time, and each refusal with its
+reason ("unavailable" for ``TurnFailed``), by channel (metrics.py).
+
 ``BadRequest`` and ``TooLarge`` are the typed errors of a malformed or
 oversized body, so that a channel picks 400 or 413 by type, not by message.
 """
 
 import logging
+import time
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+import metrics
 from channels.guard import MessageGuard, clean_text
 from channels.idempotency import user_message
 from patches import require_installed
@@ -96,9 +101,14 @@ class Turns:
         text = clean_text(text)
         refusal = self.guard.refusal(limit_key or sender, text, address)
         if refusal:
+            metrics.count_refused(refusal, channel)
             raise Refused(refusal)
+        started = time.perf_counter()
         try:
             await on_new_message(user_message(text, output, sender, channel, message_id, replay))
         except Exception as error:  # the log has no message text
             logger.exception("The %s channel could not handle a message.", channel)
+            metrics.count_refused("unavailable", channel)
             raise TurnFailed(str(error)) from error
+        finally:
+            metrics.count_turn(channel, time.perf_counter() - started)

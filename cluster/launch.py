@@ -50,6 +50,8 @@ class Settings:
     retry_seconds: float = 5  # database downtime a turn waits out before 503
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     cors: List[str] = field(default_factory=list)
+    # Loopback: Rasa server i serves its metrics on metrics_port + i; 0: none.
+    metrics_port: int = 0
     extra_env: Dict[str, str] = field(default_factory=dict)
 
 
@@ -91,6 +93,18 @@ class Cluster:
             SANIC_PROXIES_COUNT="1",
             **s.extra_env,
         )
+
+    def metrics_ports(self) -> List[int]:
+        return metrics_ports(self.settings)
+
+    def env_for(self, name: str) -> Dict[str, str]:
+        """One process's environment: a Rasa server gets its own METRICS_PORT,
+        since each process counts for itself; no other process serves metrics."""
+        env = self.env()
+        env.pop("METRICS_PORT", None)
+        if name.startswith("rasa") and self.settings.metrics_port:
+            env["METRICS_PORT"] = str(self.metrics_ports()[int(name[4:])])
+        return env
 
     def commands(self) -> Dict[str, List[str]]:
         s = self.settings
@@ -142,7 +156,13 @@ class Cluster:
         services.create_database(
             s.database, s.pg_user, s.pg_password, host=s.pg_host, port=s.pg_port
         )
-        nginx.write_config(
+        self.write_nginx_config()
+
+    def write_nginx_config(self) -> Path:
+        """nginx's configuration: the Rasa servers' own ports and the action
+        servers', never a metrics port (metrics stay on loopback, unproxied)."""
+        s = self.settings
+        return nginx.write_config(
             s.directory,
             port=s.port,
             rasa_ports=s.rasa_ports,
@@ -157,7 +177,7 @@ class Cluster:
                 self.processes[name] = subprocess.Popen(
                     commands[name],
                     cwd=ROOT,
-                    env=self.env(),
+                    env=self.env_for(name),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -214,6 +234,11 @@ def _ports(first: int, count: int) -> List[int]:
     return [first + i for i in range(count)]
 
 
+def metrics_ports(settings: Settings) -> List[int]:
+    """Each Rasa server's own metrics port, in order (none when metrics are off)."""
+    return _ports(settings.metrics_port, len(settings.rasa_ports)) if settings.metrics_port else []
+
+
 def settings_from_env() -> Settings:
     """The cluster's settings from the project's settings object, which has
     checked every variable (settings.py); a bad one stops the launcher."""
@@ -242,6 +267,7 @@ def settings_from_env() -> Settings:
             else secrets.token_urlsafe(32)
         ),
         cors=env.cors_origins,
+        metrics_port=env.metrics_port,
     )
 
 
@@ -251,16 +277,14 @@ def _interrupt(*_: object) -> None:
 
 def main() -> None:
     settings = settings_from_env()
-    busy = [
-        p
-        for p in [
-            settings.port,
-            settings.actions_port,
-            *settings.rasa_ports,
-            *settings.action_ports,
-        ]
-        if services.port_open(p)
-    ]
+    ports = [settings.port, settings.actions_port, *settings.rasa_ports, *settings.action_ports]
+    overlap = sorted(set(ports) & set(metrics_ports(settings)))
+    if overlap:
+        sys.exit(
+            f"METRICS_PORT={settings.metrics_port} gives the Rasa servers metrics ports "
+            f"{overlap} that the cluster already uses: choose another."
+        )
+    busy = [p for p in [*ports, *metrics_ports(settings)] if services.port_open(p)]
     if busy:
         sys.exit(
             f"Ports already in use: {busy} (is the cluster or `make run` running?). "
@@ -283,6 +307,13 @@ def main() -> None:
         )
         cluster.wait_ready()
         action_ports = ", ".join(str(p) for p in settings.action_ports)
+        metrics = (
+            "  - metrics:        "
+            + ", ".join(f"http://127.0.0.1:{p}/metrics" for p in cluster.metrics_ports())
+            + " (loopback)\n"
+            if settings.metrics_port
+            else ""
+        )
         print(
             f"""
   The cluster is up: http://127.0.0.1:{settings.port}  (nginx)
@@ -290,7 +321,7 @@ def main() -> None:
   - talk:       curl -s http://127.0.0.1:{settings.port}/webhooks/rest/webhook \\
                   -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hello"}}'
   - Rasa servers:   {", ".join(str(p) for p in settings.rasa_ports)} (loopback)
-  - action servers: {action_ports} behind nginx :{settings.actions_port}
+{metrics}  - action servers: {action_ports} behind nginx :{settings.actions_port}
   - PostgreSQL database '{settings.database}', Redis db {settings.redis_db}, \
 RabbitMQ queue '{settings.queue}'
 

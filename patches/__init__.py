@@ -1,6 +1,6 @@
 """Every change this project makes to Rasa's own code, in one place.
 
-Rasa 3.6 has no hook for four things the assistant needs, so four of its
+Rasa 3.6 has no hook for five things the assistant needs, so five of its
 methods are wrapped or replaced. ``install()`` puts them in force; it is
 called from one place, the server's launcher (``python -m rasa_server``, used
 by `make run`, `make shell`, `make run-cluster`, `make bench` and the tests'
@@ -24,7 +24,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 
-from patches import action_check, disclosure, fail_loud, idempotency
+from patches import action_check, action_errors, disclosure, fail_loud, idempotency
 
 RASA_VERSION = "3.6.21"
 
@@ -81,6 +81,15 @@ PATCHES: Tuple[Patch, ...] = (
         remove_when="Rasa's Agent lets the endpoint configuration turn off "
         "FailSafeTrackerStore's in-memory fallback.",
         targets=((Agent, "_create_tracker_store", fail_loud.wrap),),
+    ),
+    Patch(
+        name="action_errors",
+        what="A custom action that Rasa fails to run on the action server is counted by "
+        "action name (metrics.py); Rasa only logs the failure and goes on without it.",
+        upstream="https://github.com/RasaHQ/rasa/issues/6319",
+        remove_when="Rasa Open Source exports metrics of its own that count failed "
+        "custom-action calls.",
+        targets=((RemoteAction, "run", action_errors.wrap),),
     ),
 )
 

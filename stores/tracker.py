@@ -19,7 +19,11 @@ PostgreSQL:
   of it, is masked (nlp/privacy.py) in the context of the conversation before
   it is written or published. Messages are masked inside Rasa already
   (channels/disclosure.py); this covers whatever reaches the store another
-  way, such as events posted to the HTTP API.
+  way, such as events posted to the HTTP API;
+- counts what was not answered: once the new events are committed, each user
+  message read as ``nlu_fallback`` or ``out_of_scope`` is counted
+  (metrics.py). The store sees every handled message's final intent once,
+  after the turn, and never a refused or resent one.
 
 endpoints.cluster.yml: ``tracker_store: type: stores.tracker.StrictSQLTrackerStore``.
 """
@@ -37,9 +41,10 @@ from rasa.core.tracker_store import (
     TrackerStore,
     create_engine_kwargs,
 )
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+import metrics
 from nlp.privacy import latest_exchange, mask_new_events
 
 logger = logging.getLogger(__name__)
@@ -224,6 +229,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                 )
             if rows:
                 connection.execute(self._insert_event, rows)
+        # Committed: count what was not answered.
+        previous = next((e for e in reversed(events[:stored]) if isinstance(e, UserUttered)), None)
+        metrics.count_stored(masked, previous.as_dict() if previous else None)
         return masked
 
     def ping(self) -> None:

@@ -20,7 +20,8 @@ def test_unset_and_empty_variables_give_the_documented_defaults():
         defaults.chat_max_message_chars,
         defaults.retention_days,
         defaults.cors_origins,
-    ) == (20, 1000, 30, [])
+        defaults.metrics_port,
+    ) == (20, 1000, 30, [], 0)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,11 @@ def test_unset_and_empty_variables_give_the_documented_defaults():
             "RASA_STOCK_ACTION_CHECK='maybe': value could not be parsed",
         ),
         ({"RASA_ENABLE_API": "1"}, "RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or RASA_JWT_SECRET"),
+        ({"METRICS_PORT": "70000"}, "METRICS_PORT='70000': ensure this value is less than"),
+        (
+            {"METRICS_PORT": "9105", "SANIC_WORKERS": "2"},
+            "METRICS_PORT needs SANIC_WORKERS=1",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(environ, message):

@@ -22,7 +22,7 @@ from cluster.launch import MODEL, Cluster, Settings
 from tests.support.cluster import say
 from tests.support.measured import MEASURED
 from tests.support.postgres import PostgresUnavailable, PrivatePostgres, machine_postmaster_started
-from tests.support.servers import free_port
+from tests.support.servers import free_port, free_ports_in_a_row
 from tests.support.services import delete_queue_and_exchange, machine_services, unavailable
 
 RUN_ID = secrets.token_hex(4)
@@ -106,6 +106,7 @@ def cluster(tmp_path_factory, postgres, machine_redis_and_rabbitmq):
         exchange=f"nhsmail_test_{RUN_ID}",
         lock_lifetime=8,
         retry_seconds=2,
+        metrics_port=free_ports_in_a_row(2),  # Rasa server i: metrics_port + i
         extra_env={"CHAT_RATE_PER_SENDER": UNLIMITED, "CHAT_RATE_PER_ADDRESS": UNLIMITED},
     )
     cluster = Cluster(settings)

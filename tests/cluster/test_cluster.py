@@ -30,6 +30,7 @@ from tests.support.cluster import (
     wait_until_ready,
 )
 from tests.support.measured import MEASURED
+from tests.support.metrics import scrape, value
 from tests.support.services import read_queue
 from tests.support.widget import Chat
 
@@ -191,6 +192,26 @@ def test_a_message_sent_again_to_the_other_server_is_answered_from_the_stored_tu
         assert expected(first.json()) and again.json() == first.json()
     assert stored_user_texts(cluster, sender) == [m for m, _ in FORM_YES]
     assert cluster.log("rasa1").read_text().count("answered from the stored turn") >= 2
+
+
+def test_each_server_counts_its_own_turns_on_its_own_metrics_port(cluster):
+    ports = cluster.metrics_ports()
+    assert len(set(ports)) == 2
+
+    def turns():
+        return [value(scrape(p), "nhsmail_turns_total", channel="rest") for p in ports]
+
+    start = turns()
+    say(cluster.rasa_url(0), "metrics-a", "how do I reset my password?")
+    for sender in ("metrics-b", "metrics-c"):
+        say(cluster.rasa_url(1), sender, "how do I reset my password?")
+    direct = turns()
+    assert [d - s for d, s in zip(direct, start)] == [1, 2]
+    for i in range(4):
+        say(cluster.url, f"metrics-nginx-{i}", "hello")
+    assert sum(turns()) - sum(direct) == 4
+    # nginx passes /metrics to a Rasa server's own port, which has none.
+    assert requests.get(f"{cluster.url}/metrics", timeout=10).status_code == 404
 
 
 def test_with_the_database_down_a_turn_is_refused_then_the_conversation_goes_on(cluster, postgres):

@@ -74,6 +74,33 @@ def test_every_server_gets_the_shared_stores_from_the_environment(tmp_path):
     assert all(c[c.index("-i") + 1] == "127.0.0.1" for c in rasa)
 
 
+def test_each_rasa_server_gets_its_own_metrics_port_and_no_other_process_one(tmp_path):
+    def env_of(metrics_port, name):
+        settings = Settings(directory=tmp_path, rasa_ports=[7001, 7002], metrics_port=metrics_port)
+        return Cluster(settings).env_for(name)
+
+    assert [env_of(9105, name).get("METRICS_PORT") for name in ("rasa0", "rasa1")] == [
+        "9105",
+        "9106",
+    ]
+    for name in ("actions0", "actions1", "nginx"):
+        assert "METRICS_PORT" not in env_of(9105, name)
+    assert "METRICS_PORT" not in env_of(0, "rasa0")
+
+
+def test_a_metrics_port_that_the_cluster_uses_is_refused_before_anything_starts():
+    rasa = free_port()
+    result = run_script(
+        CLUSTER_PORT=str(free_port()),
+        CLUSTER_ACTIONS_PORT=str(free_port()),
+        RASA_PORT=str(rasa),
+        ACTIONS_PORT=str(free_port()),
+        METRICS_PORT=str(rasa - 1),  # the second Rasa server's metrics on the first's port
+    )
+    assert result.returncode != 0
+    assert f"metrics ports [{rasa}] that the cluster already uses" in result.stderr
+
+
 def test_make_run_cluster_uses_the_machines_postgresql(tmp_path, monkeypatch):
     monkeypatch.delenv("CORS_ORIGINS", raising=False)
     settings = dataclasses.replace(settings_from_env(), directory=tmp_path)

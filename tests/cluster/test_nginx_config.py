@@ -6,6 +6,7 @@ import subprocess
 import pytest
 
 from cluster import nginx
+from cluster.launch import Cluster, Settings
 from tests.support.services import unavailable
 
 
@@ -55,3 +56,22 @@ def test_everything_listens_on_loopback_and_stays_in_its_directory(config):
     assert re.findall(r"listen ([\d.]+):", text) == ["127.0.0.1", "127.0.0.1"]
     paths = re.findall(r"(?:pid|error_log|access_log|_temp_path) (/\S+)", text)
     assert paths and all(p.startswith(str(directory)) for p in paths)
+
+
+def test_nginx_proxies_the_rasa_servers_own_ports_and_never_a_metrics_port(tmp_path):
+    cluster = Cluster(
+        Settings(
+            directory=tmp_path,
+            port=18080,
+            actions_port=18055,
+            rasa_ports=[15005, 15006],
+            action_ports=[15055, 15056],
+            metrics_port=19105,
+        )
+    )
+    text = cluster.write_nginx_config().read_text()
+    proxied = {int(p) for p in re.findall(r"server 127\.0\.0\.1:(\d+)", text)}
+    assert proxied == {15005, 15006, 15055, 15056}
+    assert cluster.metrics_ports() == [19105, 19106]
+    assert not any(str(p) in text for p in cluster.metrics_ports())
+    assert "metrics" not in text

@@ -1,8 +1,9 @@
 """Shared by the end-to-end tests: the real action server and Rasa server,
 started once per test run on free ports with a throwaway SQLite tracker store,
 and each channel's fakes (local Microsoft and Slack endpoints) with the
-environment variables that point the Rasa server at them. The helpers these
-tests call are in tests/support/."""
+environment variables that point the Rasa server at them. The Rasa server
+serves its Prometheus metrics on a free loopback port of its own. The helpers
+these tests call are in tests/support/."""
 
 import functools
 import os
@@ -97,7 +98,7 @@ def slack_api(slack_env):
 def servers(tmp_path_factory, widget_env, teams_env, slack_env):
     require_model()
     tmp = tmp_path_factory.mktemp("e2e")
-    actions_port, rasa_port = free_port(), free_port()
+    actions_port, rasa_port, metrics_port = free_port(), free_port(), free_port()
     db = tmp / "tracker.db"
     endpoints = write_endpoints(tmp / "endpoints.yml", f"http://127.0.0.1:{actions_port}", db)
     token = secrets.token_urlsafe(16)
@@ -108,6 +109,7 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
         ACTION_SERVER_TOKEN=token,
         CHAT_RATE_PER_SENDER="8",
         CHAT_RATE_PER_ADDRESS="1000000",
+        METRICS_PORT=str(metrics_port),
         **widget_env,
         **teams_env,
         **slack_env,
@@ -139,6 +141,7 @@ def servers(tmp_path_factory, widget_env, teams_env, slack_env):
             "actions_url": f"http://127.0.0.1:{actions_port}",
             "token": token,
             "tmp": tmp,
+            "metrics_port": metrics_port,
         }
     finally:
         for proc in procs.values():

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 import rasa
 from jsonschema.validators import validator_for
+from prometheus_client import REGISTRY
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -23,10 +24,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.data import TrainingType
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
 
 import patches
 from channels.idempotency import RetryableMessage
 from stores.tracker import TrackerStoreUnavailable
+from tests.support.servers import free_port
 
 BUTTONS = [{"title": "Prepare for the call", "payload": "/prepare_call"}]
 
@@ -145,11 +149,31 @@ def effect_fail_loud():
         raise AssertionError("the turn was kept in memory, not refused")
 
 
+def effect_action_errors():
+    """A custom action Rasa cannot run on the action server is counted by name."""
+    domain = Domain.from_dict({"actions": ["action_answer_topic"]})
+    endpoint = EndpointConfig(url=f"http://127.0.0.1:{free_port()}/webhook")  # nothing listens
+    action = RemoteAction("action_answer_topic", endpoint)
+    labels = {"action": "action_answer_topic"}
+    before = REGISTRY.get_sample_value("nhsmail_action_server_errors_total", labels) or 0
+    try:
+        asyncio.run(
+            action.run(CollectingOutputChannel(), None, DialogueStateTracker("s1", []), domain)
+        )
+    except RasaException as failed:
+        assert "Couldn't connect" in str(failed)  # Rasa's own error, raised unchanged
+    else:
+        raise AssertionError("an action server that is not there ran the action")
+    after = REGISTRY.get_sample_value("nhsmail_action_server_errors_total", labels) or 0
+    assert after == before + 1
+
+
 EFFECTS = {
     "idempotency": effect_idempotency,
     "disclosure": effect_disclosure,
     "action_check": effect_action_check,
     "fail_loud": effect_fail_loud,
+    "action_errors": effect_action_errors,
 }
 
 
