@@ -33,9 +33,9 @@ The calls to Redis are synchronous (redis-py), on Sanic's event loop, like
 the lock store's: each is one round trip, well under a millisecond on the
 local network, and the guard's check is synchronous for every channel. What a
 dead Redis costs is bounded instead: the socket waits ``CHANNEL_STATE_TIMEOUT``
-(0.2 s) at most, and after a failure Redis is left alone for
-``RETRY_SECONDS``, so an outage costs one short wait per pause, not one per
-message.
+(0.2 s) at most to connect and as long for an answer, and after a failure
+Redis is left alone for ``RETRY_SECONDS``, so an outage costs one short wait
+per pause, not one per message.
 """
 
 import functools
@@ -218,7 +218,8 @@ class InRedis(ChannelState):
     ) -> None:
         self.where, self.prefix = f"{host}:{port}", prefix
         self.retry_after = RETRY_SECONDS if retry_after is None else retry_after
-        # No connection is made until the first call.
+        # Synchronous, with short timeouts (see the module's docstring); no
+        # connection is made until the first call.
         self.client = redis.Redis(
             host=host,
             port=port,
@@ -299,7 +300,9 @@ class RedisRateLimit:
 
 class RedisSeenIds:
     """``SET key 1 NX EX ttl``: the first server to set it takes the id. This
-    server remembers its own too, for when Redis is away."""
+    server remembers its own too, for when Redis is away. The id is taken
+    just before Slack gets its 200, so Slack retries an id taken by a server
+    only if that server died within that instant."""
 
     def __init__(self, state: InRedis, name: str, ttl: float) -> None:
         self.state, self.name, self.ttl = state, name, max(1, int(ttl))
