@@ -18,7 +18,7 @@ import functools
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, get_args, get_origin
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, validator
 
@@ -61,14 +61,16 @@ class Settings(BaseModel):
         20,
         "CHAT_RATE_PER_SENDER",
         "channels",
-        "Messages a sender may send per minute, per server; a load test lifts it.",
+        "Messages a sender may send per minute (per server, or in all with "
+        "CHANNEL_STATE=redis); a load test lifts it.",
         ge=1,
     )
     chat_rate_per_address: int = _setting(
         120,
         "CHAT_RATE_PER_ADDRESS",
         "channels",
-        "Messages per minute from one client address (REST and socket.io), per server.",
+        "Messages per minute from one client address (REST and socket.io), per server or in "
+        "all with CHANNEL_STATE=redis.",
         ge=1,
     )
     cors_origins: List[str] = _setting(
@@ -199,7 +201,12 @@ class Settings(BaseModel):
         None, "PGADMIN_PASSWORD", "cluster", "The superuser's password (secret)."
     )
     redis_db: int = _setting(
-        1, "REDIS_DB", "cluster", "Redis database of the lock store.", ge=0, le=15
+        1,
+        "REDIS_DB",
+        "cluster",
+        "Redis database of the lock store and the shared channel state.",
+        ge=0,
+        le=15,
     )
     rabbitmq_user: str = _setting(
         "guest", "RABBITMQ_USER", "cluster", "RabbitMQ user of the event broker."
@@ -236,7 +243,10 @@ class Settings(BaseModel):
         le=60,
     )
     redis_host: str = _setting(
-        "127.0.0.1", "REDIS_HOST", "cluster endpoints", "Redis's host (the lock store)."
+        "127.0.0.1",
+        "REDIS_HOST",
+        "cluster endpoints",
+        "Redis's host (the lock store; the channel state with CHANNEL_STATE=redis).",
     )
     redis_port: int = _setting(
         6379, "REDIS_PORT", "cluster endpoints", "Redis's port.", ge=1, le=65_535
@@ -277,6 +287,33 @@ class Settings(BaseModel):
         "Proxies in front of a Rasa server, "
         "so Sanic takes the client's address from X-Forwarded-For (1 behind nginx).",
         ge=0,
+    )
+    # The channels' rate limits, Slack's seen event ids and Teams' offered
+    # buttons (channels/state.py); the cluster's launcher sets redis.
+    channel_state: Literal["memory", "redis"] = _setting(
+        "memory",
+        "CHANNEL_STATE",
+        "channel state",
+        "Where the channels keep their rate limits, Slack's seen event ids and Teams' offered "
+        "buttons: memory (each server its own; one server) or redis (shared by every server "
+        "through REDIS_HOST, REDIS_PORT and REDIS_DB; the cluster).",
+    )
+    channel_state_prefix: str = _setting(
+        "nhsmail:channels",
+        "CHANNEL_STATE_PREFIX",
+        "channel state",
+        "Prefix of the shared channel state's Redis keys; the cluster uses "
+        "REDIS_KEY_PREFIX:channels.",
+        min_length=1,
+    )
+    channel_state_timeout: float = _setting(
+        0.2,
+        "CHANNEL_STATE_TIMEOUT",
+        "channel state",
+        "Seconds a message waits for Redis before the server goes on with its own state "
+        "(docs/operations.md, 'Shared channel state').",
+        gt=0,
+        le=5,
     )
     # Ports and the Rasa HTTP API (scripts/run.sh)
     rasa_port: int = _setting(
@@ -452,6 +489,8 @@ def _default(field: Any) -> str:
 def _kind(field: Any) -> str:
     if getattr(field.outer_type_, "__origin__", None) is list:
         return "origins"
+    if get_origin(field.type_) is Literal:
+        return " or ".join(f"`{choice}`" for choice in get_args(field.type_))
     for cls, name in (
         (bool, "0 or 1"),
         (int, "whole number"),

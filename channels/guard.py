@@ -3,6 +3,9 @@
 - clean the text (control and direction characters out);
 - refuse politely what is empty, too long or too frequent.
 
+The limits are kept where the settings say (channels/state.py): in this
+process, or in Redis so that every server of a cluster counts one limit.
+
 Secrets and personal data are not the guard's business: they are decided and
 masked inside Rasa, on the raw text, for every channel at once
 (channels/disclosure.py). channels/turn.py runs these checks for every channel.
@@ -12,7 +15,7 @@ import unicodedata
 from typing import Optional
 
 from actions.content import get_content
-from channels import limits
+from channels.state import ChannelState, get_state
 from settings import get_settings
 
 REFUSALS = ("input_empty", "input_too_long", "rate_limited", "unavailable")
@@ -28,11 +31,16 @@ def clean_text(text: str) -> str:
 
 
 class MessageGuard:
-    def __init__(self) -> None:
+    """``scope``: whose limits these are, the channel's name. Each channel has
+    limits of its own, shared by every server when the state is (``state``:
+    the process's own, channels/state.py, unless given)."""
+
+    def __init__(self, scope: str = "chat", state: Optional[ChannelState] = None) -> None:
         settings = get_settings()
+        state = state or get_state()
         self.max_message_chars = settings.chat_max_message_chars
-        self.per_sender = limits.RateLimiter(settings.chat_rate_per_sender)
-        self.per_address = limits.RateLimiter(settings.chat_rate_per_address)
+        self.per_sender = state.rate_limit(f"{scope}:sender", settings.chat_rate_per_sender)
+        self.per_address = state.rate_limit(f"{scope}:address", settings.chat_rate_per_address)
         content = get_content()
         self.replies = {key: content.fill(content.messages[key]) for key in REFUSALS}
 

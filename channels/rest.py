@@ -74,7 +74,7 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def __init__(self) -> None:
-        self.turns = Turns()
+        self.turns = Turns("rest")
 
     def _reply(self, sender: str, key: str, status: int = 200) -> HTTPResponse:
         return response.json(

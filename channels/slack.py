@@ -17,7 +17,11 @@ chat.postMessage.
 - Slack wants a 200 within 3 seconds or it sends the event again: we answer at
   once and run the turn in a background task; retries and concurrent
   duplicates of an event already seen (same event_id) get a 200 and nothing
-  else.
+  else. The seen ids are kept for an hour where the settings say
+  (channels/state.py): in this process, or in Redis for every server of a
+  cluster. A retry that reaches a server that has not seen its id is still
+  caught by channels/idempotency.py once the first turn is stored, as the id
+  is stored with the turn.
 - Bots (our own replies included), edits, deletions and other message
   subtypes are ignored, so the bot never answers itself.
 - Rasa's conversation id is ``<user>_<channel>`` or, inside a thread,
@@ -30,8 +34,6 @@ import asyncio
 import json
 import logging
 import re
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 from urllib.parse import parse_qs
@@ -44,6 +46,8 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.settings import from_env
+from channels.state import ChannelState, get_state
+from channels.state import RecentIds as RecentIds  # re-exported: the in-memory seen ids
 from channels.turn import Refused, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
@@ -56,6 +60,8 @@ MAX_BODY_BYTES = 128 * 1024
 SECTION_CHARS = 3000
 BUTTONS_PER_BLOCK = 25
 BUTTON_TITLE_CHARS = 75
+# Slack retries an event three times within minutes; an id is kept an hour.
+SEEN_SECONDS = 3600.0
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -270,35 +276,6 @@ def parse_request(content_type: str, body: bytes) -> Parsed:
         raise ValueError("The body is not valid JSON.") from None
 
 
-class RecentIds:
-    """The events already taken, so a retry of one is not answered twice.
-
-    Bounded: the newest ``max_size`` ids, each for ``ttl`` seconds (Slack
-    retries within minutes). In memory, per process: the fast path. A retry
-    that reaches another server is caught there by channels/idempotency.py,
-    inside the conversation lock, as the id is stored with the turn.
-    """
-
-    def __init__(self, max_size: int = 10_000, ttl: float = 3600.0) -> None:
-        self.max_size, self.ttl = max_size, ttl
-        self._seen: "OrderedDict[str, float]" = OrderedDict()
-
-    def add(self, key: str, now: Optional[float] = None) -> bool:
-        """True the first time ``key`` is seen within the TTL, then False."""
-        now = time.monotonic() if now is None else now
-        while self._seen and now - next(iter(self._seen.values())) >= self.ttl:
-            self._seen.popitem(last=False)  # oldest first: insertion order is time order
-        if key in self._seen:
-            return False
-        while len(self._seen) >= self.max_size:
-            self._seen.popitem(last=False)
-        self._seen[key] = now
-        return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-
 # --- answering ---------------------------------------------------------------
 
 
@@ -349,13 +326,17 @@ class SlackEventsInput(InputChannel):
             from_env("Slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], ["SLACK_API_URL"])
         )
 
-    def __init__(self, settings: Optional[Dict[str, str]]) -> None:
+    def __init__(
+        self, settings: Optional[Dict[str, str]], state: Optional[ChannelState] = None
+    ) -> None:
+        """``state``: where the seen ids and limits are kept (the process's own by default)."""
         self.settings = settings
-        self.seen = RecentIds()
+        state = state or get_state()
+        self.seen = state.seen_ids("slack", ttl=SEEN_SECONDS)
         # Running turns: asyncio keeps only weak references to tasks.
         self._tasks: Set["asyncio.Task[None]"] = set()
         if settings:
-            self.turns = Turns()
+            self.turns = Turns(self.name(), state)
             self.verifier = SignatureVerifier(settings["SLACK_SIGNING_SECRET"])
             self.client = AsyncWebClient(
                 settings["SLACK_BOT_TOKEN"], base_url=settings["SLACK_API_URL"]

@@ -159,7 +159,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def __init__(self, cors_origins: Optional[List[str]] = None) -> None:
         super().__init__(session_persistence=True)
         self.cors_origins = cors_origins or []
-        self.turns = Turns()
+        self.turns = Turns("socketio")
 
     def url_prefix(self) -> Text:
         # Rasa mounts the blueprint at urljoin("/webhooks/", url_prefix()), so an

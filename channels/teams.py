@@ -12,7 +12,9 @@ buttons in a form Teams ignores. Here:
 - buttons and quick replies are a hero card of imBack buttons. imBack sends
   the button's value back as the user's text, so the value is the title the
   user reads (not "/intent"), and the channel maps a clicked title back to its
-  payload for Rasa (``OfferedButtons``);
+  payload for Rasa (``OfferedButtons``, kept where the settings say,
+  channels/state.py: in this process, or in Redis so that a click reaching
+  another server of a cluster is mapped too);
 - @mentions are taken out of channel and group-chat messages;
 - every message goes through the guarded turn every channel shares
   (channels/turn.py).
@@ -33,7 +35,6 @@ import hashlib
 import json
 import logging
 import re
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 from urllib.parse import quote
 
@@ -46,6 +47,7 @@ from sanic.response import HTTPResponse
 from channels import teams_auth
 from channels.guard import clean_text
 from channels.settings import from_env
+from channels.state import ChannelState, Mappings, MemoryMappings, get_state
 from channels.turn import BadRequest, Refused, TooLarge, TurnFailed, Turns
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ REQUIRED = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID")
 OPTIONAL = ("TEAMS_OPENID_URL", "TEAMS_TOKEN_URL", "TEAMS_ISSUER")
 MAX_ACTIVITY_BYTES = 256 * 1024  # activities carry entities and channelData, far below this
 HERO_CARD = "application/vnd.microsoft.card.hero"
+# A card's buttons are clicked within the day; later, a title is read as typed.
+OFFER_SECONDS = 24 * 3600
 _MENTION = re.compile(r"\s*<at\b[^>]*>.*?</at>\s*", re.I | re.S)
 
 
@@ -125,28 +129,22 @@ def hero_card(buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 class OfferedButtons:
     """The buttons lately offered to each sender, so a click (its title, as
-    text) reaches Rasa as the button's payload. In memory and bounded; after a
-    restart a clicked title is read as typed text, which the NLU understands."""
+    text) reaches Rasa as the button's payload. Titles are matched without
+    regard to case or surrounding spaces. Where nothing was offered (after a
+    restart with the state in memory, after OFFER_SECONDS in Redis) a clicked
+    title is read as typed text, which the NLU understands."""
 
-    def __init__(self, max_senders: int = 10_000, per_sender: int = 50) -> None:
-        self.max_senders, self.per_sender = max_senders, per_sender
-        self._offered: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
-        self._none: "OrderedDict[str, str]" = OrderedDict()
+    def __init__(self, store: Optional[Mappings] = None) -> None:
+        self.store = store if store is not None else MemoryMappings()
 
     def offer(self, sender: str, buttons: List[Dict[str, Any]]) -> None:
-        titles = self._offered.pop(sender, None) or OrderedDict()
-        for button in buttons:
-            title = button["title"].strip().casefold()
-            titles.pop(title, None)
-            titles[title] = button.get("payload") or button["title"]
-        while len(titles) > self.per_sender:
-            titles.popitem(last=False)
-        self._offered[sender] = titles
-        while len(self._offered) > self.max_senders:
-            self._offered.popitem(last=False)
+        self.store.remember(
+            sender,
+            {b["title"].strip().casefold(): b.get("payload") or b["title"] for b in buttons},
+        )
 
     def payload(self, sender: str, text: str) -> Optional[str]:
-        return self._offered.get(sender, self._none).get(text.strip().casefold())
+        return self.store.recall(sender, text.strip().casefold())
 
 
 class TeamsOutput(OutputChannel):
@@ -188,11 +186,19 @@ class TeamsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(from_env("Teams", REQUIRED, OPTIONAL))
 
-    def __init__(self, settings: Optional[Dict[str, str]], answer_within: float = 10.0) -> None:
+    def __init__(
+        self,
+        settings: Optional[Dict[str, str]],
+        answer_within: float = 10.0,
+        state: Optional[ChannelState] = None,
+    ) -> None:
+        """``state``: where the offered buttons and the limits are kept (the
+        process's own by default, channels/state.py)."""
         self.settings = settings
         self.answer_within = answer_within
-        self.turns = Turns()
-        self.offered = OfferedButtons()
+        state = state or get_state()
+        self.turns = Turns(self.name(), state)
+        self.offered = OfferedButtons(state.mappings("teams:offered", ttl=OFFER_SECONDS))
         self.session: Optional[aiohttp.ClientSession] = None
         self._background: Set[asyncio.Task] = set()
         if settings:

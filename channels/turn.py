@@ -31,6 +31,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 import metrics
 from channels.guard import MessageGuard, clean_text
 from channels.idempotency import user_message
+from channels.state import ChannelState
 from patches import require_installed
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,11 @@ class TurnFailed(Exception):
 class Turns:
     """The checks and the hand-over to Rasa that every channel shares."""
 
-    def __init__(self) -> None:
+    def __init__(self, scope: str = "chat", state: Optional[ChannelState] = None) -> None:
+        """``scope``: the channel's name, whose limits these are; ``state``:
+        where they are kept (channels/state.py; the process's own by default)."""
         require_installed(by="A project channel")
-        self.guard = MessageGuard()
+        self.guard = MessageGuard(scope, state)
 
     def reply(self, key: str) -> str:
         """The content file's text for a refusal or for "unavailable"."""

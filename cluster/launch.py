@@ -4,7 +4,9 @@
 the same Cluster class to kill and restart single servers. Every server reads
 endpoints.cluster.yml, filled from the environment this class builds: the
 PostgreSQL tracker store, the Redis lock store, the RabbitMQ event broker and
-nginx's action-server port.
+nginx's action-server port; and the channels' state goes to the same Redis
+(CHANNEL_STATE=redis), so that the servers share one set of rate limits,
+Slack's seen event ids and Teams' offered buttons.
 """
 
 import os
@@ -82,6 +84,10 @@ class Cluster:
             REDIS_PORT=str(services.PORTS["redis"]),
             REDIS_DB=str(s.redis_db),
             REDIS_KEY_PREFIX=s.redis_prefix,
+            # The channels' limits, Slack's seen ids and Teams' buttons, shared
+            # by the servers (channels/state.py), under the lock store's prefix.
+            CHANNEL_STATE="redis",
+            CHANNEL_STATE_PREFIX=f"{s.redis_prefix}:channels",
             TICKET_LOCK_LIFETIME=str(s.lock_lifetime),
             RABBITMQ_HOST=services.HOST,
             RABBITMQ_PORT=str(services.PORTS["rabbitmq"]),
@@ -258,6 +264,7 @@ def settings_from_env() -> Settings:
         pg_user=env.pguser,
         pg_password=env.pgpassword.get_secret_value() if env.pgpassword else "",
         redis_db=env.redis_db,
+        redis_prefix=env.redis_key_prefix,
         rabbitmq_user=env.rabbitmq_user,
         rabbitmq_password=env.rabbitmq_password.get_secret_value(),
         lock_lifetime=env.ticket_lock_lifetime,

@@ -9,8 +9,10 @@ import signal
 import threading
 import time
 
+import redis
 import requests
 
+from channels import state
 from cluster import services
 from stores.lock import AtomicRedisLockStore
 from tests.support.cluster import (
@@ -192,6 +194,21 @@ def test_a_message_sent_again_to_the_other_server_is_answered_from_the_stored_tu
         assert expected(first.json()) and again.json() == first.json()
     assert stored_user_texts(cluster, sender) == [m for m, _ in FORM_YES]
     assert cluster.log("rasa1").read_text().count("answered from the stored turn") >= 2
+
+
+def test_both_servers_and_nginx_count_one_sender_in_one_shared_window(cluster):
+    """The launcher gives the servers CHANNEL_STATE=redis: a sender's messages
+    to either server land in one sliding window in Redis, under the run's
+    prefix (the limits themselves are lifted for these tests)."""
+    sender = "counted-once-across-the-cluster"
+    for url in (cluster.rasa_url(0), cluster.rasa_url(1), cluster.rasa_url(1), cluster.url):
+        assert say(url, sender, "hello")
+    prefix = f"{cluster.settings.redis_prefix}:channels"
+    key = state.redis_key(prefix, "rate", "rest:sender", sender)
+    red = redis.Redis(host=services.HOST, db=cluster.settings.redis_db)
+    assert red.zcard(key) == 4
+    assert 0 < red.pttl(key) <= 60_000
+    assert not [k for k in red.scan_iter(f"{prefix}:*") if sender.encode() in k]
 
 
 def test_each_server_counts_its_own_turns_on_its_own_metrics_port(cluster):

@@ -7,6 +7,7 @@ import subprocess
 
 from cluster import nginx
 from cluster.launch import ROOT, Cluster, Settings, settings_from_env
+from settings import load
 from tests.support.servers import free_port
 from tests.support.services import unavailable
 
@@ -72,6 +73,17 @@ def test_every_server_gets_the_shared_stores_from_the_environment(tmp_path):
     rasa = [c for name, c in commands.items() if name.startswith("rasa")]
     assert len(rasa) == 2 and all(str(ROOT / "endpoints.cluster.yml") in c for c in rasa)
     assert all(c[c.index("-i") + 1] == "127.0.0.1" for c in rasa)
+
+
+def test_every_server_keeps_the_channels_state_in_the_lock_stores_redis(tmp_path, monkeypatch):
+    env = Cluster(Settings(directory=tmp_path, redis_prefix="px", redis_db=2)).env()
+    read = load(env)  # what each Rasa server's settings say
+    assert (read.channel_state, read.channel_state_prefix) == ("redis", "px:channels")
+    assert (read.redis_host, read.redis_port, read.redis_db) == ("127.0.0.1", 6379, 2)
+    # `make run-cluster` takes the prefix from REDIS_KEY_PREFIX.
+    monkeypatch.setenv("REDIS_KEY_PREFIX", "site-b")
+    settings = dataclasses.replace(settings_from_env(), directory=tmp_path)
+    assert Cluster(settings).env()["CHANNEL_STATE_PREFIX"] == "site-b:channels"
 
 
 def test_each_rasa_server_gets_its_own_metrics_port_and_no_other_process_one(tmp_path):
