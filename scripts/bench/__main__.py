@@ -11,7 +11,6 @@ BENCH_MINILM=0 (leave MiniLM out).
 import asyncio
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -37,28 +36,6 @@ if QUICK:
 
 def say(*args):
     print(f"[bench {time.strftime('%H:%M:%S')}]", *args, file=sys.stderr, flush=True)
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    import rasa
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-        "python": platform.python_version(),
-        "rasa": rasa.__version__,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "load_before": os.getloadavg(),
-    }
 
 
 def quality_phase(work: Path, data: dict):
@@ -206,7 +183,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     data: Dict[str, Any] = {
-        "machine": machine(),
+        "machine": report.machine(),
         "folds": FOLDS,
         "quick": QUICK,
         "configs": {},

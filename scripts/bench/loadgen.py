@@ -2,9 +2,11 @@
 
 Runs scripted multi-turn conversations, ``concurrency`` at a time, until
 ``conversations`` have finished or ``time_limit`` seconds have passed, and
-records every turn's latency (ms), its position in the conversation and
-whether it failed. The pure parts (percentiles, the loopback check, the
-summary) are tested in tests/test_bench.py.
+records every turn's latency (ms), its position in the conversation, whether
+it failed, its HTTP status and when it finished. `make bench` and `make soak`
+(scripts/bench/soak.py) both send their load with it. The pure parts
+(percentiles, the loopback check, the summary) are tested in
+tests/test_bench.py.
 """
 
 import asyncio
@@ -14,7 +16,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 from urllib.parse import urlsplit
 
 # Realistic five-turn conversations, phrased as in data/ and tests/: a
@@ -82,11 +84,13 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-@dataclass
+@dataclass(slots=True)  # a soak keeps hundreds of thousands
 class Turn:
     position: int  # 1-based turn number within its conversation
     ms: float
     ok: bool
+    at: float = 0.0  # time.perf_counter() when the turn finished
+    status: int | None = None  # the HTTP status; None when no response came
 
 
 @dataclass
@@ -125,13 +129,21 @@ async def run_load(
     time_limit: float = 60,
     scripts: List[List[str]] | None = None,
     timeout: float = 30,
+    *,
+    sender_prefix: str = "bench",
+    on_turn: Callable[[Turn], None] | None = None,
+    max_conversations: int = MAX_CONVERSATIONS,
+    max_seconds: float = MAX_SECONDS,
 ) -> Result:
-    """Sends ``conversations`` scripted conversations, ``concurrency`` at a time."""
+    """Sends ``conversations`` scripted conversations, ``concurrency`` at a time,
+    each from a new sender id. ``on_turn`` sees each turn as it finishes. The
+    caps bound a mistyped count or limit; the soak, which runs for longer,
+    passes its own."""
     import aiohttp
 
     require_loopback(url)
-    conversations = min(conversations, MAX_CONVERSATIONS)
-    time_limit = min(time_limit, MAX_SECONDS)
+    conversations = min(conversations, max_conversations)
+    time_limit = min(time_limit, max_seconds)
     scripts = scripts or CONVERSATIONS
     endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
     result = Result(concurrency, 0.0)
@@ -144,18 +156,24 @@ async def run_load(
         for n in numbers:
             if time.perf_counter() > deadline:
                 return
-            sender = f"bench-{run_id}-{n}"
+            sender = f"{sender_prefix}-{run_id}-{n}"
             for position, message in enumerate(scripts[n % len(scripts)], 1):
                 t0 = time.perf_counter()
+                status = None
                 try:
                     async with session.post(
                         endpoint, json={"sender": sender, "message": message}
                     ) as response:
+                        status = response.status
                         body = await response.json(content_type=None)
-                        ok = response.status == 200 and isinstance(body, list) and bool(body)
+                        ok = status == 200 and isinstance(body, list) and bool(body)
                 except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                     ok = False
-                result.turns.append(Turn(position, (time.perf_counter() - t0) * 1000, ok))
+                now = time.perf_counter()
+                turn = Turn(position, (now - t0) * 1000, ok, at=now, status=status)
+                result.turns.append(turn)
+                if on_turn:
+                    on_turn(turn)
 
     limits = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(

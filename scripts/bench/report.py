@@ -2,7 +2,10 @@
 
 import json
 import math
+import os
+import platform
 import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +19,29 @@ from scripts.bench.quality import macro_f1, per_intent  # noqa: E402
 # checked against the run's figures.
 TARGET_RATIO, TARGET_P95_MS, TARGET_READY_S, TARGET_RSS_MB, TARGET_TRAIN_S = 5, 150, 20, 1024, 180
 TARGET_F1 = 0.95
+
+
+def machine() -> dict:
+    """The machine a bench or a soak runs on, and its load before the run."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    import rasa
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "python": platform.python_version(),
+        "rasa": rasa.__version__,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg(),
+    }
 
 
 def _level(entry: dict, concurrency: int) -> dict:

@@ -23,11 +23,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _children(pid: int) -> list:
+def children(pid: int) -> list:
+    """The ids of a process's children and theirs (Linux /proc)."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         for child in task.read_text().split():
-            found += [int(child), *_children(int(child))]
+            found += [int(child), *children(int(child))]
     return found
 
 
@@ -43,7 +44,7 @@ def process_rss_mb(pid: int) -> float:
 
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB."""
-    return sum(process_rss_mb(p) for p in [pid, *_children(pid)])
+    return sum(process_rss_mb(p) for p in [pid, *children(pid)])
 
 
 class ActionServer:
@@ -142,7 +143,7 @@ class RasaServer:
 
     def rss_mb(self) -> float:
         """The largest process's resident memory (a worker holds the model)."""
-        return max(process_rss_mb(p) for p in [self.proc.pid, *_children(self.proc.pid)])
+        return max(process_rss_mb(p) for p in [self.proc.pid, *children(self.proc.pid)])
 
     def total_rss_mb(self) -> float:
         return rss_mb(self.proc.pid)
