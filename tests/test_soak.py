@@ -209,9 +209,20 @@ def test_the_soak_refuses_a_length_or_load_out_of_bounds_before_starting(
 )
 def test_make_soak_passes_minutes_and_concurrency(variables, options):
     # -n prints the commands without running any; -o: the environment and the
-    # model count as made, so only the soak's own command matters here.
+    # model count as made, so only the soak's own command matters here; under
+    # `make test` this is a sub-make, which would print its directory.
     shown = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", "-o", "models/nhsmail.tar.gz", "soak", *variables],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-o",
+            ".venv/.installed",
+            "-o",
+            "models/nhsmail.tar.gz",
+            "soak",
+            *variables,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
