@@ -7,19 +7,17 @@ tests see exactly what the channel hands to Rasa.
 
 import asyncio
 import logging
-import threading
 import time
-import uuid
 from typing import Dict, List
 
 import pytest
 import requests
 from rasa.core.channels.channel import UserMessage
-from sanic import Sanic
 
 from channels import teams
 from channels.guard import MessageGuard
 from channels.idempotency import RetryableMessage
+from tests.support.channel_server import ChannelServer
 from tests.support.fakes.microsoft import FakeMicrosoft, new_key
 from tests.support.servers import free_port
 
@@ -51,55 +49,9 @@ class FakeRasa:
             await out.send_text_message(message.sender_id, f"You said: {message.text}\nBye")
 
 
-class Server:
-    """A Sanic app with the channel mounted as Rasa mounts it, in a thread."""
-
-    def __init__(self, channel: teams.TeamsInput) -> None:
-        self.channel, self.rasa, self.port = channel, FakeRasa(), free_port()
-        self.url = f"http://127.0.0.1:{self.port}/webhooks/teams"
-        self.webhook = f"{self.url}/webhook"
-        Sanic.test_mode = True  # lets one process run several apps, as sanic-testing does
-        self.app = Sanic(f"teams_test_{uuid.uuid4().hex[:8]}")
-        self.app.blueprint(channel.blueprint(self.rasa), url_prefix="/webhooks/teams")
-        self.app.register_listener(self._started, "after_server_start")
-        self.thread = threading.Thread(
-            target=self.app.run,
-            daemon=True,
-            kwargs=dict(
-                host="127.0.0.1",
-                port=self.port,
-                register_sys_signals=False,
-                motd=False,
-                access_log=False,
-            ),
-        )
-
-    async def _started(self, app, loop) -> None:
-        self.loop = loop
-
-    def start(self) -> "Server":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.url + "/", timeout=1)
-                return self
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise AssertionError("the test server did not start")
-
-    def health(self) -> str:
-        return requests.get(self.url + "/", timeout=5).json()["status"]
-
-    def wait_until_ready(self, seconds: float = 10) -> None:
-        deadline = time.monotonic() + seconds
-        while self.health() != "ok":
-            assert time.monotonic() < deadline, "the keys never loaded"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.app.stop)
-        self.thread.join(10)
+def Server(channel: teams.TeamsInput) -> ChannelServer:
+    """The Teams channel mounted as Rasa mounts it, in a thread, with FakeRasa."""
+    return ChannelServer(channel, "teams", FakeRasa())
 
 
 @pytest.fixture
@@ -120,7 +72,7 @@ def channel_from_env(monkeypatch, env: Dict[str, str]) -> teams.TeamsInput:
 @pytest.fixture
 def server(microsoft, monkeypatch):
     running = Server(channel_from_env(monkeypatch, microsoft.env())).start()
-    running.wait_until_ready()
+    running.wait_until_healthy()
     yield running
     running.stop()
 
@@ -242,7 +194,7 @@ def test_offline_at_start_it_answers_503_then_loads_the_keys_when_microsoft_come
         assert server.health() == "waiting for keys"
         time.sleep(1.2)  # let it fail at least twice (1 s back-off between)
         later.start()
-        server.wait_until_ready(seconds=10)  # the next retry, 2 s after the second failure
+        server.wait_until_healthy(seconds=10)  # the next retry, 2 s after the second failure
         assert later.post(server.webhook, activity).status_code == 200
         assert (
             later.wait_for_replies(activity["conversation"]["id"])[0]["text"]
@@ -385,7 +337,7 @@ def refusing():
     with pytest.MonkeyPatch.context() as monkeypatch:
         running = Server(channel_from_env(monkeypatch, fake.env())).start()
     try:
-        running.wait_until_ready()
+        running.wait_until_healthy()
         yield running, fake
     finally:
         running.stop()

@@ -47,8 +47,9 @@ class StandInRasa:
 class ChannelServer:
     """``channel`` served at ``/webhooks/<path>``; ``start()``, then ``stop()``."""
 
-    def __init__(self, channel: InputChannel, path: str) -> None:
-        self.channel, self.rasa, self.port = channel, StandInRasa(), free_port()
+    def __init__(self, channel: InputChannel, path: str, rasa: Any = None) -> None:
+        """``rasa``: what stands in for Rasa (a StandInRasa unless given)."""
+        self.channel, self.rasa, self.port = channel, rasa or StandInRasa(), free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhooks/{path}"
         self.webhook = f"{self.url}/webhook"
         Sanic.test_mode = True  # lets one process run several apps, as sanic-testing does
