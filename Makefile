@@ -135,7 +135,7 @@ eval: train ## what the model understands: per-intent F1, accuracy per kind, out
 compare-nlu: spacy encoder ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py
 
-bench: spacy encoder $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config: results/bench.md (~25 min)
+bench: spacy encoder nginx $(BENCH_SITE)/.installed ## quality and speed against Rasa's default config and the cluster: results/bench.md (~30 min)
 	$(BIN)/python -m scripts.bench
 
 # Not part of make test: the servers make bench starts, on loopback, for MINUTES.

@@ -15,13 +15,24 @@ Labels are bounded: a channel's name, a refusal's key, an action of the
 domain. Nothing personal is a label (no text, no sender id, no address).
 
 ``serve(port)`` starts Prometheus' own HTTP server on 127.0.0.1 in a daemon
-thread; ``rasa_server.py`` calls it when METRICS_PORT is set. nginx never
+thread; ``rasa_server.py`` calls it when METRICS_PORT is set, before Sanic
+forks its workers. With several workers, PROMETHEUS_MULTIPROC_DIR is set and
+each worker counts in its own files there; the server adds them up at each
+scrape, so one port shows the whole server. nginx never
 proxies it (cluster/nginx.py): it is for a scraper on the same machine.
 """
 
+import os
 from typing import Iterable, Optional, Sequence, Tuple
 
-from prometheus_client import Counter, Histogram, disable_created_metrics, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    multiprocess,
+    start_http_server,
+)
 
 from channels.guard import REFUSALS
 from nlp import intents
@@ -149,6 +160,13 @@ def count_action_error(action: str, domain_actions: Iterable[str]) -> None:
 def serve(port: int) -> None:
     """Prometheus' HTTP server on 127.0.0.1:``port``, in a daemon thread.
 
+    In multiprocess mode it serves the sum over the workers' files (only
+    counters and histograms are defined here, which add up across processes).
     Raises OSError when the port cannot be had.
     """
-    start_http_server(port, addr=ADDRESS)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(port, addr=ADDRESS, registry=registry)
+    else:
+        start_http_server(port, addr=ADDRESS)

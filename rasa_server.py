@@ -10,16 +10,22 @@ Rasa starts, it:
 3. masks every log line when it is formatted, Rasa's own included;
 4. loads the secret detector's tables, so that the first message does not
    wait for them;
-5. when METRICS_PORT is set, serves this process's Prometheus metrics on
-   127.0.0.1:METRICS_PORT (metrics.py), apart from Rasa's own port.
+5. when METRICS_PORT is set, serves the server's Prometheus metrics on
+   127.0.0.1:METRICS_PORT (metrics.py), apart from Rasa's own port. With
+   SANIC_WORKERS > 1 each worker is a process forked from this one, counting
+   in files of its own in a fresh directory (Prometheus' multiprocess mode),
+   and this process serves the sum from its own thread.
 
 `make run`, `make shell`, `make run-cluster`, `make bench` and the tests'
 servers all start Rasa this way; the project's channels and tracker store
 refuse to start without the patches.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 from settings import SettingsError, get_settings
 
@@ -31,6 +37,8 @@ def main() -> None:
         settings = get_settings()
     except SettingsError as error:
         sys.exit(str(error))
+    if settings.metrics_port and settings.sanic_workers > 1:
+        _count_in_files_shared_by_the_workers()
     import patches
     from channels import disclosure
     from nlp.privacy import install_log_masking
@@ -50,6 +58,23 @@ def main() -> None:
 
     sys.argv[0] = "rasa"
     rasa_main()
+
+
+def _count_in_files_shared_by_the_workers() -> None:
+    """Prometheus' multiprocess mode: prometheus_client reads
+    PROMETHEUS_MULTIPROC_DIR when it is first imported, so this runs before
+    anything imports it. The directory is this start's own (counts of an
+    earlier run must not add to this one's) and goes when this process exits;
+    the forked workers leave it alone."""
+    directory = tempfile.mkdtemp(prefix="nhsmail-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 if __name__ == "__main__":

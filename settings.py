@@ -424,11 +424,6 @@ def load(environ: Mapping[str, str]) -> Settings:
             "Refused setting:\n  RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or "
             "RASA_JWT_SECRET; the HTTP API stays closed without one."
         )
-    if settings.metrics_port and settings.sanic_workers > 1:
-        raise SettingsError(
-            "Refused setting:\n  METRICS_PORT needs SANIC_WORKERS=1: each Sanic worker is a "
-            "process of its own, whose counts one metrics port cannot see."
-        )
     return settings
 
 

@@ -54,6 +54,11 @@ class Settings:
     cors: List[str] = field(default_factory=list)
     # Loopback: Rasa server i serves its metrics on metrics_port + i; 0: none.
     metrics_port: int = 0
+    # Sanic worker processes per Rasa server (SANIC_WORKERS), each with the
+    # model loaded; Redis's lock store keeps one conversation's turns in order
+    # whichever worker takes them.
+    workers: int = 1
+    model: Path = MODEL
     extra_env: Dict[str, str] = field(default_factory=dict)
 
 
@@ -97,6 +102,7 @@ class Cluster:
             RABBITMQ_EXCHANGE=s.exchange,
             # Behind nginx: the client's address comes from X-Forwarded-For.
             SANIC_PROXIES_COUNT="1",
+            SANIC_WORKERS=str(s.workers),
             **s.extra_env,
         )
 
@@ -126,7 +132,7 @@ class Cluster:
                 "rasa_server",
                 "run",
                 "-m",
-                str(MODEL),
+                str(s.model),
                 "-i",
                 "127.0.0.1",
                 "--port",
@@ -275,6 +281,7 @@ def settings_from_env() -> Settings:
         ),
         cors=env.cors_origins,
         metrics_port=env.metrics_port,
+        workers=env.sanic_workers,
     )
 
 

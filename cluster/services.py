@@ -144,3 +144,44 @@ def create_database(
                 cursor.execute(f'CREATE DATABASE "{_safe(name)}" OWNER "{_safe(user)}"')
     finally:
         connection.close()
+
+
+def drop_database(name: str, host: str = HOST, port: int = PORTS["postgresql"]) -> None:
+    """Drops database ``name`` (a run's own), closing its connections first."""
+    connection = _admin_connection(host, port)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{_safe(name)}" WITH (FORCE)')
+    finally:
+        connection.close()
+
+
+def amqp_url(user: str = "guest", password: str = "guest") -> str:
+    return f"amqp://{user}:{password}@{HOST}:{PORTS['rabbitmq']}/"
+
+
+def delete_queue_and_exchange(
+    queue: str, exchange: str, user: str = "guest", password: str = "guest"
+) -> None:
+    """Deletes a run's own RabbitMQ queue and exchange."""
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(amqp_url(user, password))
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(queue)
+            await channel.exchange_delete(exchange)
+
+    asyncio.run(delete())
+
+
+def delete_redis_keys(db: int, prefix: str) -> None:
+    """Deletes a run's own Redis keys: those under ``prefix:``."""
+    import redis
+
+    client = redis.Redis(host=HOST, port=PORTS["redis"], db=db)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

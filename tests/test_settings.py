@@ -48,10 +48,6 @@ def test_unset_and_empty_variables_give_the_documented_defaults():
         ),
         ({"RASA_ENABLE_API": "1"}, "RASA_ENABLE_API=1 needs RASA_AUTH_TOKEN or RASA_JWT_SECRET"),
         ({"METRICS_PORT": "70000"}, "METRICS_PORT='70000': ensure this value is less than"),
-        (
-            {"METRICS_PORT": "9105", "SANIC_WORKERS": "2"},
-            "METRICS_PORT needs SANIC_WORKERS=1",
-        ),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(environ, message):

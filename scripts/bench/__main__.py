@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from scripts.bench import configs, levers, loadgen, quality, report, servers
+from scripts.bench import configs, cpu, levers, loadgen, quality, report, servers
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results"
@@ -25,11 +25,25 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 FOLDS = int(os.environ.get("BENCH_FOLDS", 2 if QUICK else 5))
 WITH_MINILM = os.environ.get("BENCH_MINILM", "1") == "1"
 LEVELS = {1: 10, 10: 100, 50: 150}  # concurrency: conversations (five turns each)
+# The cluster profile (`make run-cluster`) serving the project's model:
+# (label, (Rasa servers, Sanic workers each)). Both shapes use the machine's
+# two cores; the run says which serves more (docs/decisions/performance.md
+# says which one SANIC_WORKERS's default gives the cluster, and why).
+CLUSTERS = [
+    ("project, cluster of 2 servers x 1 worker", (2, 1)),
+    ("project, cluster of 2 servers x 2 workers", (2, 2)),
+]
 # The targets' level (10 concurrent), for the three servers the targets
 # compare, is run REPEATS times and the median run reported; the rest once, so
 # the run stays within 30 minutes on a slow day.
 REPEATS = 1 if QUICK else 3
-REPEATED = ("project", "no-encoder", "rasa-default", "project, 2 Sanic workers")
+REPEATED = (
+    "project",
+    "no-encoder",
+    "rasa-default",
+    "project, 2 Sanic workers",
+    *(label for label, _ in CLUSTERS),
+)
 if QUICK:
     LEVELS = {1: 3, 10: 10, 50: 50}
 
@@ -117,17 +131,33 @@ def speed_phase(work: Path, data: dict):
                 {},
             ),
         ]
+        runs += [
+            (label, {}, {10: LEVELS[10], 50: LEVELS[50]}, {"cluster": shape})
+            for label, shape in CLUSTERS
+        ]
         for label, extra_env, levels, options in runs:
             name = label.split(",")[0]
             say(f"{label}: starting the server")
-            rasa = servers.RasaServer(
-                data["configs"][name]["model"],
-                work,
-                configs.env_for(name, env),
-                actions,
-                extra_env,
-                **options,
-            )
+            shape = options.pop("cluster", None)
+            rasa: Any
+            if shape:
+                rasa = servers.ClusterServer(
+                    data["configs"][name]["model"],
+                    work,
+                    configs.env_for(name, env),
+                    servers=shape[0],
+                    workers=shape[1],
+                )
+                options["workers"] = shape[0] * shape[1]  # processes holding a model
+            else:
+                rasa = servers.RasaServer(
+                    data["configs"][name]["model"],
+                    work,
+                    configs.env_for(name, env),
+                    actions,
+                    extra_env,
+                    **options,
+                )
             try:
                 entry: Dict[str, Any] = {"ready_s": rasa.ready_s, "levels": [], "by_position": {}}
                 # Warm-up: every scripted conversation twice per worker.
@@ -140,11 +170,17 @@ def speed_phase(work: Path, data: dict):
                     )
                 )
                 for concurrency, count in levels.items():
+                    before, own = cpu.snapshot(groups(rasa, actions)), cpu.self_snapshot()
                     results = [
                         asyncio.run(loadgen.run_load(rasa.url, concurrency, count, time_limit=120))
                         for _ in range(REPEATS if concurrency == 10 and label in REPEATED else 1)
                     ]
                     summary = loadgen.median_of(results)
+                    if concurrency == 10:
+                        answered = sum(t.ok for r in results for t in r.turns)
+                        spent = cpu.per_turn(before, cpu.snapshot(groups(rasa, actions)), answered)
+                        spent["load generator"] = 1000 * (cpu.self_snapshot() - own) / answered
+                        entry["cpu_ms_per_turn"] = spent
                     entry["levels"].append(summary)
                     say(f"{label}: {summary}")
                 if not extra_env and not options:
@@ -163,13 +199,26 @@ def speed_phase(work: Path, data: dict):
                 entry["rss_mb"] = rasa.rss_mb()
                 entry["total_rss_mb"] = rasa.total_rss_mb()
                 entry["workers"] = options.get("workers", 1)
-                entry["actions_rss_mb"] = servers.rss_mb(actions.proc.pid)
+                entry["actions_rss_mb"] = (
+                    rasa.actions_rss_mb() if shape else servers.rss_mb(actions.proc.pid)
+                )
                 data["speed"][label] = entry
                 save(data)
             finally:
                 rasa.stop()
     finally:
         actions.stop()
+
+
+def groups(rasa, actions) -> Dict[str, List[int]]:
+    """The pids of the servers under load, by role, for the CPU breakdown; a
+    cluster names its own (Rasa servers, action servers, nginx)."""
+    if isinstance(rasa, servers.ClusterServer):
+        return rasa.groups()
+    return {
+        "Rasa servers": [rasa.proc.pid, *servers.children(rasa.proc.pid)],
+        "action servers": [actions.proc.pid],
+    }
 
 
 def save(data: dict):

@@ -199,6 +199,21 @@ def targets(data: dict) -> list:
                     f">= {TARGET_RATIO}x, <= {TARGET_P95_MS} ms",
                 )
             )
+        for label, entry in data["speed"].items():
+            if "cluster" not in label:
+                continue
+            c10 = _level(entry, 10)
+            ratio_c = c10["turns_per_s"] / d10["turns_per_s"]
+            rows.append(
+                (
+                    f"{label.split(', ', 1)[1]} (`make run-cluster`'s profile), against the "
+                    "default configuration as `rasa run` serves it",
+                    f"{ratio_c:.1f}x ({c10['turns_per_s']:.1f} turns/s), "
+                    f"p95 {c10['p95_ms']:.0f} ms",
+                    ratio_c >= TARGET_RATIO and c10["p95_ms"] <= TARGET_P95_MS,
+                    f">= {TARGET_RATIO}x, <= {TARGET_P95_MS} ms",
+                )
+            )
         before = data["speed"].get("no-encoder")
         if before:
             b10 = _level(before, 10)
@@ -254,6 +269,67 @@ def targets(data: dict) -> list:
         f"| {name} | {figure} | {wanted} | {'yes' if met else '**no**'} |"
         for name, figure, met, wanted in rows
     ]
+    return lines
+
+
+# The cluster section's comparison, in this order where the run has them.
+SCALE_OUT = (
+    "rasa-default",
+    "project",
+    "project, 2 Sanic workers",
+    "project, cluster of 2 servers x 1 worker",
+    "project, cluster of 2 servers x 2 workers",
+)
+
+
+def cluster_table(data: dict) -> list:
+    """Throughput and p95 at 10 and 50 concurrent, one process beside the cluster."""
+    lines = [
+        "| server | turns/s at 10 concurrent | p95 at 10 (ms) | turns/s at 50 | p95 at 50 (ms) "
+        "| processes holding a model | their RSS in all (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label in SCALE_OUT:
+        entry = data["speed"].get(label)
+        if not entry:
+            continue
+        at10, at50 = _level(entry, 10), _level(entry, 50)
+        lines.append(
+            f"| {label} | {_throughput(at10) if at10 else 'n/a'} | {_f(at10.get('p95_ms'), 0)} | "
+            f"{_f(at50.get('turns_per_s'))} | {_f(at50.get('p95_ms'), 0)} | "
+            f"{entry.get('workers', 1)} | {entry.get('total_rss_mb', entry['rss_mb']):.0f} |"
+        )
+    return lines
+
+
+def cpu_table(data: dict) -> list:
+    """CPU milliseconds per answered turn at 10 concurrent, by process group,
+    and the throughput the machine's cores allow at that cost."""
+    cores = data["machine"]["cores"]
+    measured = {
+        label: e["cpu_ms_per_turn"]
+        for label in SCALE_OUT
+        if (e := data["speed"].get(label)) and e.get("cpu_ms_per_turn")
+    }
+    if not measured:
+        return []
+    order = ["Rasa servers", "action servers", "nginx", "PostgreSQL", "Redis", "RabbitMQ"]
+    order += ["load generator"]
+    found = sorted(
+        {g for spent in measured.values() for g in spent},
+        key=lambda g: order.index(g) if g in order else len(order),
+    )
+    lines = [
+        "| server | " + " | ".join(found) + f" | all | bound on {cores} cores (turns/s) |",
+        "|---|" + "---|" * (len(found) + 2),
+    ]
+    for label, spent in measured.items():
+        total = sum(spent.values())
+        lines.append(
+            f"| {label} | "
+            + " | ".join(_f(spent.get(g, 0.0)) for g in found)
+            + f" | **{total:.1f}** | {cores * 1000 / total:.0f} |"
+        )
     return lines
 
 
@@ -503,6 +579,22 @@ def write(data: dict, out: Path) -> None:
         "![Throughput](throughput.png)",
         "",
         "![Latency by turn](latency_by_turn.png)",
+        "",
+        "## One process and the cluster",
+        "",
+        "The cluster is `make run-cluster`'s profile on this machine: nginx in front, the "
+        "PostgreSQL tracker store, the Redis lock store and channel state, the RabbitMQ event "
+        "broker, two action servers; a database, key prefix and queue of the run's own, "
+        "removed after it.",
+        "",
+        *cluster_table(data),
+        "",
+        "CPU time per answered turn at 10 concurrent (ms, user + system, from /proc, over "
+        "every run of that level), by process. The machine's own services count: the load is "
+        "theirs too. The bound is the throughput at which the cores would be busy all the time "
+        "at that cost.",
+        "",
+        *cpu_table(data),
         "",
         "## Levers",
         "",

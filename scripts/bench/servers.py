@@ -186,3 +186,91 @@ def stop(proc):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class ClusterServer:
+    """The cluster profile (cluster/launch.py) serving ``model``: ``servers``
+    Rasa servers of ``workers`` Sanic workers each, two action servers and
+    nginx, with the PostgreSQL tracker store, the Redis lock store and the
+    RabbitMQ event broker of the machine, as `make run-cluster` runs them.
+
+    Its database, Redis keys, queue and exchange are this run's own, and are
+    removed by ``stop``. ``url`` is nginx's; ``ready_s`` is start to the
+    first REST answer through it."""
+
+    def __init__(self, model: str, workdir: Path, env: dict, servers: int = 2, workers: int = 1):
+        from cluster import services
+        from cluster.launch import Cluster, Settings
+
+        self.run_id = secrets.token_hex(4)
+        self.settings = Settings(
+            directory=workdir / f"cluster-{self.run_id}",
+            port=free_port(),
+            actions_port=free_port(),
+            rasa_ports=[free_port() for _ in range(servers)],
+            action_ports=[free_port(), free_port()],
+            database=f"nhsmail_bench_{self.run_id}",
+            redis_prefix=f"bench{self.run_id}",
+            queue=f"nhsmail_bench_{self.run_id}",
+            exchange=f"nhsmail_bench_{self.run_id}",
+            token=env["ACTION_SERVER_TOKEN"],
+            workers=workers,
+            model=Path(model),
+            extra_env={
+                k: env[k] for k in ("CHAT_RATE_PER_SENDER", "CHAT_RATE_PER_ADDRESS") if k in env
+            },
+        )
+        self.cluster = Cluster(self.settings)
+        self.url = self.cluster.url
+        self.services = services
+        start = time.perf_counter()
+        try:
+            self.cluster.prepare()
+            self.cluster.start()
+            self.cluster.wait_ready(seconds=300)
+            for i in range(servers):
+                requests.post(
+                    f"{self.cluster.rasa_url(i)}/webhooks/rest/webhook",
+                    json={"sender": f"bench-ready-{i}", "message": "hi"},
+                    timeout=30,
+                ).raise_for_status()
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = time.perf_counter() - start
+
+    def groups(self) -> dict:
+        """The cluster's own pids by role: Rasa servers (with their workers),
+        action servers, nginx (with its workers)."""
+        found: dict = {"Rasa servers": [], "action servers": [], "nginx": []}
+        for name, proc in self.cluster.processes.items():
+            group = (
+                "Rasa servers"
+                if name.startswith("rasa")
+                else "action servers"
+                if name.startswith("actions")
+                else "nginx"
+            )
+            found[group] += [proc.pid, *children(proc.pid)]
+        return found
+
+    def rss_mb(self) -> float:
+        """The largest Rasa process's resident memory."""
+        return max(process_rss_mb(p) for p in self.groups()["Rasa servers"])
+
+    def total_rss_mb(self) -> float:
+        return sum(process_rss_mb(p) for pids in self.groups().values() for p in pids)
+
+    def actions_rss_mb(self) -> float:
+        """The largest action server's resident memory."""
+        return max(process_rss_mb(p) for p in self.groups()["action servers"])
+
+    def stop(self):
+        self.cluster.stop()
+        s = self.settings
+        try:
+            self.services.drop_database(s.database)
+        except Exception as problem:  # the run's figures are kept either way
+            print(f"bench: could not drop database {s.database}: {problem}", file=sys.stderr)
+        self.services.delete_redis_keys(s.redis_db, s.redis_prefix)
+        self.services.delete_queue_and_exchange(s.queue, s.exchange)

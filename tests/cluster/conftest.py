@@ -15,7 +15,6 @@ import secrets
 import time
 
 import pytest
-import redis
 
 from cluster import nginx, services
 from cluster.launch import MODEL, Cluster, Settings
@@ -23,7 +22,7 @@ from tests.support.cluster import say
 from tests.support.measured import MEASURED
 from tests.support.postgres import PostgresUnavailable, PrivatePostgres, machine_postmaster_started
 from tests.support.servers import free_port, free_ports_in_a_row
-from tests.support.services import delete_queue_and_exchange, machine_services, unavailable
+from tests.support.services import machine_services, unavailable
 
 RUN_ID = secrets.token_hex(4)
 UNLIMITED = "1000000"
@@ -125,7 +124,5 @@ def cluster(tmp_path_factory, postgres, machine_redis_and_rabbitmq):
     finally:
         cluster.stop()
         # The database goes with the tests' PostgreSQL; the rest is the machine's.
-        delete_queue_and_exchange(settings.queue, settings.exchange)
-        red = redis.Redis(host=services.HOST, db=settings.redis_db)
-        for key in red.scan_iter(f"{settings.redis_prefix}:*"):
-            red.delete(key)
+        services.delete_queue_and_exchange(settings.queue, settings.exchange)
+        services.delete_redis_keys(settings.redis_db, settings.redis_prefix)

@@ -1,7 +1,6 @@
 """What the tests need of the machine's services and tools: a reason to skip
 (or, in CI, to fail) when one is missing; the machine's Redis and RabbitMQ
-running for a while and left as they were found; RabbitMQ's queue read and
-removed."""
+running for a while and left as they were found; RabbitMQ's queue read."""
 
 import asyncio
 import json
@@ -53,10 +52,6 @@ def machine_services(*names: str) -> Iterator[None]:
             subprocess.run(STOP_COMMANDS[name], capture_output=True, timeout=120)
 
 
-def _amqp_url(user: str, password: str) -> str:
-    return f"amqp://{user}:{password}@{services.HOST}:{services.PORTS['rabbitmq']}/"
-
-
 def read_queue(
     queue: str,
     user: str = "guest",
@@ -68,7 +63,7 @@ def read_queue(
     import aio_pika
 
     async def drain() -> List[Dict]:
-        connection = await aio_pika.connect(_amqp_url(user, password))
+        connection = await aio_pika.connect(services.amqp_url(user, password))
         async with connection:
             channel = await connection.channel()
             q = await channel.declare_queue(queue, durable=True, passive=True)
@@ -85,18 +80,3 @@ def read_queue(
             return found
 
     return asyncio.run(drain())
-
-
-def delete_queue_and_exchange(
-    queue: str, exchange: str, user: str = "guest", password: str = "guest"
-) -> None:
-    import aio_pika
-
-    async def delete() -> None:
-        connection = await aio_pika.connect(_amqp_url(user, password))
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(queue)
-            await channel.exchange_delete(exchange)
-
-    asyncio.run(delete())
