@@ -4,7 +4,7 @@
 Rasa starts, it:
 
 1. reads and checks the settings (settings.py), stopping with a message that
-   names a bad variable;
+   names a bad variable, or SANIC_WORKERS > 1 beside the website chat;
 2. installs the project's Rasa patches (patches/__init__.py), all of them
    unless RASA_STOCK_ACTION_CHECK=1 keeps Rasa's own action-reply check;
 3. masks every log line when it is formatted, Rasa's own included;
@@ -26,6 +26,8 @@ import os
 import shutil
 import sys
 import tempfile
+from pathlib import Path
+from typing import List
 
 from settings import SettingsError, get_settings
 
@@ -37,6 +39,14 @@ def main() -> None:
         settings = get_settings()
     except SettingsError as error:
         sys.exit(str(error))
+    if settings.sanic_workers > 1 and _socketio_channel(_credentials_path(sys.argv[1:])):
+        sys.exit(
+            f"Refused setting:\n  SANIC_WORKERS={settings.sanic_workers} with the website chat "
+            "(socket.io, in the credentials file): the widget's long-polling requests must reach "
+            "the worker that holds its session, and Sanic's workers share one port, so most of "
+            "them would fail. Run more servers instead (make run-cluster RASA_SERVERS=N: nginx "
+            "keeps each widget on one), or leave the channel out of the credentials file."
+        )
     if settings.metrics_port and settings.sanic_workers > 1:
         _count_in_files_shared_by_the_workers()
     import patches
@@ -58,6 +68,30 @@ def main() -> None:
 
     sys.argv[0] = "rasa"
     rasa_main()
+
+
+def _credentials_path(arguments: List[str]) -> str:
+    """The credentials file `rasa run` will read: the last --credentials, as
+    argparse takes it, else Rasa's default."""
+    found = "credentials.yml"
+    for i, argument in enumerate(arguments):
+        if argument == "--credentials" and i + 1 < len(arguments):
+            found = arguments[i + 1]
+        elif argument.startswith("--credentials="):
+            found = argument.split("=", 1)[1]
+    return found
+
+
+def _socketio_channel(path: str) -> bool:
+    """Whether the credentials file switches on a socket.io channel (the
+    project's or Rasa's own). A missing file is Rasa's to report."""
+    import yaml
+
+    try:
+        channels = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return any("socketio" in str(name).lower() for name in channels)
 
 
 def _count_in_files_shared_by_the_workers() -> None:

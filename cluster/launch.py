@@ -59,6 +59,7 @@ class Settings:
     # whichever worker takes them.
     workers: int = 1
     model: Path = MODEL
+    credentials: Path = ROOT / "credentials.yml"
     extra_env: Dict[str, str] = field(default_factory=dict)
 
 
@@ -138,7 +139,7 @@ class Cluster:
                 "--port",
                 str(p),
                 "--credentials",
-                "credentials.yml",
+                str(s.credentials),
                 "--endpoints",
                 str(ENDPOINTS),
                 *cors,
@@ -228,13 +229,19 @@ class Cluster:
         return f"{self.url}/webhooks/ready/" if name == "nginx" else None
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Signals one process; one still running 20 s later is killed with
+        its process group: a Rasa server's Sanic workers go with it, where a
+        worker that was still starting would have ignored the stop."""
         process = self.processes.get(name)
         if process is not None and process.poll() is None:
             process.send_signal(sig)
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 process.wait(timeout=10)
 
     def stop(self) -> None:

@@ -585,7 +585,8 @@ def write(data: dict, out: Path) -> None:
         "The cluster is `make run-cluster`'s profile on this machine: nginx in front, the "
         "PostgreSQL tracker store, the Redis lock store and channel state, the RabbitMQ event "
         "broker, two action servers; a database, key prefix and queue of the run's own, "
-        "removed after it.",
+        "removed after it. Its channels are REST and the readiness report: the website chat "
+        "(socket.io) needs one worker per server, and rasa_server.py refuses more beside it.",
         "",
         *cluster_table(data),
         "",

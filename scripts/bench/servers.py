@@ -5,6 +5,7 @@ REST channel only, and rate limits high enough not to throttle the load."""
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -181,11 +182,20 @@ def wait_until(check, proc, log: Path, seconds: float = 300):
 
 
 def stop(proc):
+    """Stops a server and its Sanic workers: a worker still starting ignores
+    the stop its parent passes on, so what is left after 20 s is killed."""
+    family = children(proc.pid)
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=10)
+    for pid in family:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class ClusterServer:
@@ -203,8 +213,16 @@ class ClusterServer:
         from cluster.launch import Cluster, Settings
 
         self.run_id = secrets.token_hex(4)
+        directory = workdir / f"cluster-{self.run_id}"
+        directory.mkdir(parents=True)
+        # REST (the load) and the readiness report (nginx's and the launcher's
+        # probe): the website chat's socket.io would refuse two workers
+        # (rasa_server.py), and the other channels take no load here.
+        credentials = directory / "credentials.yml"
+        credentials.write_text("channels.rest.GuardedRestInput:\nchannels.ready.ReadinessInput:\n")
         self.settings = Settings(
-            directory=workdir / f"cluster-{self.run_id}",
+            directory=directory,
+            credentials=credentials,
             port=free_port(),
             actions_port=free_port(),
             rasa_ports=[free_port() for _ in range(servers)],

@@ -5,12 +5,15 @@ mode, rasa_server.py and metrics.py), and leaves no counting files behind.
 The server is this module's own: two workers, the e2e action server, a
 SQLite store of its own, and the Redis lock store of the machine's Redis
 (Rasa runs one worker with any other lock store), under a key prefix of this
-run's own that is removed after it."""
+run's own that is removed after it. Its channels are REST and the readiness
+report: the website chat's socket.io needs one worker (rasa_server.py refuses
+more, tests/test_rasa_server.py)."""
 
 import os
 import secrets
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,8 @@ def two_workers(servers, tmp_path_factory):
         + f"  url: {services.HOST}\n  port: {services.PORTS['redis']}\n"
         + f"  db: 1\n  key_prefix: {prefix}\n"
     )
+    credentials = tmp / "credentials.yml"
+    credentials.write_text("channels.rest.GuardedRestInput:\nchannels.ready.ReadinessInput:\n")
     port, metrics_port = free_port(), free_port()
     counting = tmp / "temporary"  # where the server makes its counting directory
     counting.mkdir()
@@ -70,15 +75,23 @@ def two_workers(servers, tmp_path_factory):
     try:
         with machine_services("redis"):
             process = subprocess.Popen(
-                rasa_run_command(MODEL, port, endpoints),
+                rasa_run_command(MODEL, port, endpoints, "--credentials", str(credentials)),
                 cwd=ROOT,
                 env=env,
                 stdout=open(log, "w"),
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its workers with it, if it must be killed
             )
             try:
                 server = {"url": f"http://127.0.0.1:{port}"}
                 wait_for(f"{server['url']}/", process, log)
+                # One worker answers while the other may still load the model;
+                # Sanic's parent does not pass a stop on to a worker before it
+                # is up, so the tests begin when both are.
+                deadline = time.monotonic() + 120
+                while log.read_text().count("Rasa server is up and running") < WORKERS:
+                    assert time.monotonic() < deadline, log.read_text()[-2000:]
+                    time.sleep(0.5)
                 yield dict(
                     server, process=process, metrics_port=metrics_port, counting=counting, log=log
                 )
@@ -87,7 +100,7 @@ def two_workers(servers, tmp_path_factory):
                 try:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=10)
                 services.delete_redis_keys(1, prefix)
     except services.ServiceUnavailable as problem:
