@@ -39,14 +39,9 @@ def main() -> None:
         settings = get_settings()
     except SettingsError as error:
         sys.exit(str(error))
-    if settings.sanic_workers > 1 and _socketio_channel(_credentials_path(sys.argv[1:])):
-        sys.exit(
-            f"Refused setting:\n  SANIC_WORKERS={settings.sanic_workers} with the website chat "
-            "(socket.io, in the credentials file): the widget's long-polling requests must reach "
-            "the worker that holds its session, and Sanic's workers share one port, so most of "
-            "them would fail. Run more servers instead (make run-cluster RASA_SERVERS=N: nginx "
-            "keeps each widget on one), or leave the channel out of the credentials file."
-        )
+    refused = workers_refused(settings.sanic_workers, credentials_path(sys.argv[1:]))
+    if refused:
+        sys.exit(refused)
     if settings.metrics_port and settings.sanic_workers > 1:
         _count_in_files_shared_by_the_workers()
     import patches
@@ -70,7 +65,22 @@ def main() -> None:
     rasa_main()
 
 
-def _credentials_path(arguments: List[str]) -> str:
+def workers_refused(workers: int, credentials: str) -> str:
+    """Why ``workers`` Sanic workers cannot serve the channels of the
+    ``credentials`` file, or "" when they can. `make run-cluster` asks too,
+    before it starts anything."""
+    if workers <= 1 or not socketio_channel(credentials):
+        return ""
+    return (
+        f"Refused setting:\n  SANIC_WORKERS={workers} with the website chat "
+        "(socket.io, in the credentials file): the widget's long-polling requests must reach "
+        "the worker that holds its session, and Sanic's workers share one port, so most of "
+        "them would fail. Run more servers instead (make run-cluster RASA_SERVERS=N: nginx "
+        "keeps each widget on one), or leave the channel out of the credentials file."
+    )
+
+
+def credentials_path(arguments: List[str]) -> str:
     """The credentials file `rasa run` will read: the last --credentials, as
     argparse takes it, else Rasa's default."""
     found = "credentials.yml"
@@ -82,7 +92,7 @@ def _credentials_path(arguments: List[str]) -> str:
     return found
 
 
-def _socketio_channel(path: str) -> bool:
+def socketio_channel(path: str) -> bool:
     """Whether the credentials file switches on a socket.io channel (the
     project's or Rasa's own). A missing file is Rasa's to report."""
     import yaml

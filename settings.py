@@ -276,7 +276,9 @@ class Settings(BaseModel):
         1,
         "SANIC_WORKERS",
         "cluster endpoints",
-        "Sanic worker processes per Rasa server (Sanic reads it).",
+        "Sanic worker processes per Rasa server (Sanic reads it; the cluster's servers too). "
+        "More than 1 needs a Redis lock store, and is refused beside the website chat "
+        "(socket.io): run more servers instead.",
         ge=1,
         le=16,
     )

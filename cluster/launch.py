@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Set
 import requests
 
 from cluster import nginx, services
+from rasa_server import workers_refused
 from settings import SettingsError, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,6 +306,9 @@ def main() -> None:
             f"METRICS_PORT={settings.metrics_port} gives the Rasa servers metrics ports "
             f"{overlap} that the cluster already uses: choose another."
         )
+    refused = workers_refused(settings.workers, str(settings.credentials))
+    if refused:
+        sys.exit(refused)
     busy = [p for p in [*ports, *metrics_ports(settings)] if services.port_open(p)]
     if busy:
         sys.exit(

@@ -7,6 +7,7 @@ import subprocess
 
 from cluster import nginx
 from cluster.launch import ROOT, Cluster, Settings, settings_from_env
+from cluster.services import port_open as services_port_open
 from settings import load
 from tests.support.servers import free_port
 from tests.support.services import unavailable
@@ -111,6 +112,28 @@ def test_a_metrics_port_that_the_cluster_uses_is_refused_before_anything_starts(
     )
     assert result.returncode != 0
     assert f"metrics ports [{rasa}] that the cluster already uses" in result.stderr
+
+
+def test_two_workers_per_server_beside_the_website_chat_are_refused_before_anything_starts():
+    ports = dict(
+        CLUSTER_PORT=str(free_port()),
+        CLUSTER_ACTIONS_PORT=str(free_port()),
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+    )
+    result = run_script(SANIC_WORKERS="2", **ports)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Refused setting:\n  SANIC_WORKERS=2 with the website chat")
+    assert "Starting" not in result.stdout
+    assert not services_port_open(int(ports["RASA_PORT"]))
+
+
+def test_the_servers_get_the_workers_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "3")
+    settings = dataclasses.replace(settings_from_env(), directory=tmp_path)
+    assert settings.workers == 3
+    assert Cluster(settings).env_for("rasa0")["SANIC_WORKERS"] == "3"
+    assert Cluster(Settings(directory=tmp_path)).env_for("rasa1")["SANIC_WORKERS"] == "1"
 
 
 def test_make_run_cluster_uses_the_machines_postgresql(tmp_path, monkeypatch):
