@@ -123,27 +123,21 @@ def unanswered(
 
     ``stored`` are the event dicts just written, in order; ``previous`` the
     user event stored before them. The definitions are the report's
-    (reports/tracker_data.py): a click (a "/intent" payload) is not a typed
-    question, and a fallback logged again with the same text right after
-    itself counts once.
+    (nlp/intents.py, shared with reports/tracker_data.py): a click (a
+    "/intent" payload) is not a typed question, and a fallback logged again
+    with the same text right after itself counts once.
     """
     for event in stored:
         if event.get("event") != "user":
             continue
         intent, text = _intent(event), event.get("text") or ""
-        repeat = (
-            intent == intents.NLU_FALLBACK
-            and previous is not None
-            and _intent(previous) == intents.NLU_FALLBACK
-            and previous.get("text") == text
+        repeat = previous is not None and intents.logged_again(
+            intent, text, _intent(previous), previous.get("text") or ""
         )
         previous = event
-        if repeat or is_payload(text):
-            continue
-        if intent == intents.NLU_FALLBACK:
-            yield "fallback", channel_label(event.get("input_channel"))
-        elif intent == intents.OUT_OF_SCOPE:
-            yield "out_of_scope", channel_label(event.get("input_channel"))
+        kind = intents.unanswered_kind(intent)
+        if kind and not repeat and not is_payload(text):
+            yield kind, channel_label(event.get("input_channel"))
 
 
 def count_stored(stored: Sequence[dict], previous: Optional[dict] = None) -> None:

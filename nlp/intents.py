@@ -240,6 +240,32 @@ MFA_QUESTIONS = (HELPDESK_CONTACT, RESET_PASSWORD, OUTLOOK_SETUP)
 ALL_DELETED_CONTEXT = (REINSTATE_ACCOUNT, INACTIVE_ACCOUNT, SHARED_MAILBOX, PREPARE_CALL)
 
 
+# --- what counts as unanswered ----------------------------------------------------
+# One definition for the report (reports/tracker_data.py) and the metrics
+# (metrics.py), so that the weekly report and the dashboard count alike.
+
+UNANSWERED = {NLU_FALLBACK: "fallback", OUT_OF_SCOPE: "out_of_scope"}
+
+
+def unanswered_kind(intent: Optional[str]) -> Optional[str]:
+    """ "fallback" or "out_of_scope" for a typed message the guide did not
+    answer; None otherwise. A click (a "/intent" payload) is not typed: the
+    callers leave clicks out first."""
+    return UNANSWERED.get(intent or "")
+
+
+def logged_again(
+    intent: Optional[str], text: str, previous_intent: Optional[str], previous_text: str
+) -> bool:
+    """A fallback stored again right after itself with the same text (a resent
+    message, spacing aside) is the same question, and counts once."""
+    return (
+        intent == NLU_FALLBACK
+        and previous_intent == NLU_FALLBACK
+        and text.split() == previous_text.split()
+    )
+
+
 # --- docs/intents.md's tables -------------------------------------------------------
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "intents.md"

@@ -182,11 +182,8 @@ def _conversation(
                 latest.topic = topic
         elif kind == "user":
             message = _message(sender, data)
-            if (
-                message.intent == intents.NLU_FALLBACK
-                and latest is not None
-                and latest.intent == intents.NLU_FALLBACK
-                and latest.text == message.text
+            if latest is not None and intents.logged_again(
+                message.intent, message.text, latest.intent, latest.text
             ):
                 continue
             latest = message
@@ -206,11 +203,14 @@ def _conversation(
                 result.unanswered.append(Unanswered(message.day, label, message.text))
 
 
+# The report's words for nlp/intents.py's kinds of unanswered message.
+LABELS = {"fallback": FALLBACK, "out_of_scope": OUT_OF_SCOPE}
+
+
 def _unanswered_kind(intent: Optional[str], after_no: bool) -> Optional[str]:
-    if intent == intents.NLU_FALLBACK:
-        return FALLBACK
-    if intent == intents.OUT_OF_SCOPE:
-        return OUT_OF_SCOPE
+    kind = intents.unanswered_kind(intent)
+    if kind:
+        return LABELS[kind]
     return AFTER_NO if after_no else None
 
 

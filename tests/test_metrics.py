@@ -80,6 +80,29 @@ def test_a_fallback_repeating_the_stored_one_before_it_counts_nothing():
     ]
 
 
+def test_the_metrics_and_the_report_count_the_same_messages_as_unanswered():
+    """One conversation, read by both: a resend with other spacing is the same
+    question, a click is none, and each kind is counted alike."""
+    from datetime import date
+
+    from reports.tracker_data import Period, activity
+
+    stored = [
+        user("blorp  wibble", "nlu_fallback"),
+        user("blorp wibble", "nlu_fallback"),  # resent, spacing aside
+        user("/out_of_scope", "out_of_scope"),
+        user("the guest wifi code", "out_of_scope"),
+        user("how do I reset my password", "reset_password"),
+        user("zzz", "nlu_fallback"),
+    ]
+    counted = [kind for kind, _ in metrics.unanswered(stored)]
+    span = Period(date(2026, 12, 1), date(2026, 12, 1))
+    read = activity(span, [("sender", "user", event) for event in stored])
+    reported = [u.kind for u in read.unanswered]
+    assert counted == ["fallback", "out_of_scope", "fallback"]
+    assert reported == ["fallback", "out of scope", "fallback"]
+
+
 def test_labels_are_bounded_whatever_a_caller_passes():
     before = read()
     metrics.count_refused("a new reason", "my-own-channel")
