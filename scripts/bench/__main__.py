@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -225,7 +226,14 @@ def save(data: dict):
     (RESULTS / "bench.json").write_text(json.dumps(data, indent=1, default=str))
 
 
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
 def main():
+    # A stop (a timeout, Ctrl-C) runs the servers' own stops: a cluster's
+    # database, Redis keys and queue are removed, no server is left running.
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.perf_counter()
     RESULTS.mkdir(exist_ok=True)
     work = RESULTS / "work"  # models and stores of this run; deleted at the end
