@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue, guidance
 from actions.content import ALL_DELETED_TOPIC, get_content
-from nlp import intents
+from nlp import intents, kinds
 from nlp.intents import COMPOUND_SEPARATOR
 
 # Small talk that action_answer_topic meets is answered by its response in domain.yml.
@@ -23,6 +23,8 @@ Events = List[Dict[Text, Any]]
 
 
 FEEDBACK_SLOT = "feedback_asked"
+# Who the latest not-for-me reply was for (nlp/kinds.py), or None.
+SCOPE_SLOT = "scope_reply"
 
 
 def send(
@@ -34,10 +36,15 @@ def send(
     this conversation was already asked about each of its topics.
     """
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+    scope_reply = SlotSet(SCOPE_SLOT, reply.scope_kind)
     if not reply.topics:
-        return [SlotSet("offered_topic", None)]
+        return [SlotSet("offered_topic", None), scope_reply]
     last = COMPOUND_SEPARATOR.join(reply.topics)
-    events: Events = [SlotSet("last_topic", last), SlotSet("offered_topic", reply.offered)]
+    events: Events = [
+        SlotSet("last_topic", last),
+        SlotSet("offered_topic", reply.offered),
+        scope_reply,
+    ]
     if tracker is not None:
         events += ask_feedback(dispatcher, tracker, reply.topics)
     return events
@@ -76,6 +83,10 @@ def answer_intent(
         if asked:  # the question that came with the password
             events += answer_intent(dispatcher, tracker, asked)
         return events
+    followed = dialogue.follows_not_for_me(tracker)
+    if followed and intent in dialogue.CONTACT_FOLLOW_UPS:
+        # "Who do I ask then?" after a not-for-me reply: the same places again.
+        return send(dispatcher, guidance.again_not_for_me(content, followed))
     parts = guidance.compound_parts(intent)
     if parts:
         chosen = [guidance.choose_topic(part, entities, all_deleted) for part in parts]
@@ -87,15 +98,15 @@ def answer_intent(
             ),
             tracker,
         )
-    topic = guidance.choose_topic(intent, entities, all_deleted)
+    after = tracker.get_slot("last_topic") if dialogue.straight_after_answer(tracker) else None
+    topic = guidance.choose_topic(intent, entities, all_deleted, after=after)
     if topic:
-        return send(
-            dispatcher,
-            guidance.render_topic(
-                content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)
-            ),
-            tracker,
+        reply = guidance.render_topic(
+            content, topic, tracker.get_slot("org_type"), for_site=bool(all_deleted)
         )
+        if topic == intents.REMOVE_LEAVER and dialogue.mentions_death(tracker):
+            reply = guidance.colleague_died(content, reply)
+        return send(dispatcher, reply, tracker)
     if intent in RESPONSES:
         dispatcher.utter_message(response=RESPONSES[intent])
         return [SlotSet("offered_topic", None)]
@@ -114,14 +125,35 @@ def answer_intent(
 
 
 def explain_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-    """Out of scope. Another system gets where to go instead; a message that
-    names NHSmail gets the likeliest NHSmail topics, never only "Something else"."""
+    """Out of scope, decided with the conversation, then answered by who is asking.
+
+    - A message the open-world guard set aside is answered after all when it
+      is a short follow-up straight after an answer, or comes from a staff
+      channel, and is near the threshold (dialogue.answer_anyway).
+    - A follow-up to a not-for-me reply gets the same places again.
+    - Someone in danger, or a worry of abuse or neglect, comes first.
+    - Another system gets where to go instead; a message that names NHSmail
+      gets the likeliest NHSmail topics, never only "Something else".
+    - Visitors get the provider's contacts; anything else one short line
+      and the topic buttons.
+    """
     content = get_content()
-    if dialogue.names_other_system(tracker):
+    anyway = dialogue.answer_anyway(tracker)
+    if anyway:
+        return answer_intent(dispatcher, tracker, anyway)
+    followed = dialogue.follows_not_for_me(tracker)
+    if followed:
+        return send(dispatcher, guidance.again_not_for_me(content, followed))
+    kind = dialogue.scope_kind(tracker)
+    if kind in (kinds.EMERGENCY, kinds.SAFEGUARDING):
+        return send(dispatcher, guidance.not_for_me(content, kind))
+    if kind == kinds.OTHER_SYSTEM:
         return send(dispatcher, guidance.scope(content, other_system=True))
     if dialogue.names_nhsmail(tracker):
         return send(dispatcher, guidance.clarify(content, dialogue.likely_intents(tracker), True))
-    return send(dispatcher, guidance.scope(content))
+    return send(
+        dispatcher, guidance.not_for_me(content, kind, bereaved=dialogue.mentions_death(tracker))
+    )
 
 
 def answer_follow_up(
@@ -138,6 +170,13 @@ def answer_follow_up(
     if intent in (intents.AFFIRM, intents.DENY):
         return send(dispatcher, guidance.acknowledge(content, intent == intents.AFFIRM))
     topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
+    if topics and not any(guidance.has_menu_path(content, topic) for topic in topics):
+        if any(guidance.has_menu(content, topic) for topic in topics):
+            # After "what will they ask me?" (a checklist, no menu), the
+            # organisation type asks which menu path to take.
+            return send(
+                dispatcher, guidance.render_topic(content, intents.HELPDESK_CONTACT, org_type), tracker
+            )
     if any(guidance.has_menu(content, topic) for topic in topics):
         for_site = ALL_DELETED_TOPIC in topics
         return send(

@@ -18,6 +18,7 @@ from actions.content_check import (  # noqa: F401  (the content file's names, fo
     ALL_DELETED_TOPIC,
     BLOCKS,
     MFA_TOPIC,
+    PREPARE_NEW_STARTER_TOPIC,
     REQUIRED_FACTS,
     REQUIRED_MESSAGES,
     REQUIRED_TOPICS,
@@ -111,6 +112,8 @@ class Content:
     scope_topics: Tuple[str, ...]
     scope_buttons: Tuple[str, ...]
     accessibility: Accessibility
+    # The care provider's own contacts for visitors, by key ("phone", "jobs_url").
+    provider_contact: Mapping[str, str]
     # Every fact and section with a review date, soonest due first.
     reviews: Tuple[Review, ...] = ()
 
@@ -118,6 +121,7 @@ class Content:
     def placeholders(self) -> Mapping[str, str]:
         """Every fact, and as ``{name_cap}`` with a capital first letter."""
         values = dict(self.facts)
+        values.update({f"provider_{k}": v for k, v in self.provider_contact.items()})
         values.update({f"{k}_cap": v[:1].upper() + v[1:] for k, v in self.facts.items()})
         return values
 
@@ -177,6 +181,9 @@ def build_content(
         scope_topics=tuple(raw.get("scope_topics") or []),
         scope_buttons=tuple(raw.get("scope_buttons") or []),
         accessibility=_accessibility(raw["accessibility"], raw["sources"]),
+        provider_contact={
+            key: str(entry["value"]) for key, entry in (raw.get("provider_contact") or {}).items()
+        },
         reviews=tuple(reviews(raw, lines or {}, file)),
     )
 

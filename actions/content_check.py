@@ -29,7 +29,10 @@ TOPIC_INTENTS = intents.TOPICS
 # to the shared mailbox is gone; an authenticator, a new phone or MFA codes.
 ALL_DELETED_TOPIC = "reinstate_all_deleted"
 MFA_TOPIC = "helpdesk_mfa"
-REQUIRED_TOPICS = TOPIC_INTENTS + (ALL_DELETED_TOPIC, MFA_TOPIC)
+# What to have ready when the call is to add a new starter (not the account
+# holder's own checklist).
+PREPARE_NEW_STARTER_TOPIC = "prepare_new_starter"
+REQUIRED_TOPICS = TOPIC_INTENTS + (ALL_DELETED_TOPIC, MFA_TOPIC, PREPARE_NEW_STARTER_TOPIC)
 REQUIRED_MESSAGES = (
     "secret_shared",
     "clarify",
@@ -55,9 +58,32 @@ REQUIRED_MESSAGES = (
     "feedback_no_button",
     "feedback_thanks",
     "feedback_sorry",
+    "not_for_me",
+    "visitor_lead",
+    "bereaved",
+    "colleague_died",
+    "urgent_emergency",
+    "urgent_safeguarding",
+    "other_short",
+    "scope_follow_up",
 )
 # Facts that guidance.py's own lines name (the helpdesk block).
-REQUIRED_FACTS = ("helpdesk_phone", "helpdesk_email", "helpdesk_hours")
+REQUIRED_FACTS = (
+    "helpdesk_phone",
+    "helpdesk_email",
+    "helpdesk_hours",
+    # The urgent replies' routes (messages urgent_emergency, urgent_safeguarding).
+    "emergency_number",
+    "safeguarding_url",
+    "cqc_phone",
+    "cqc_url",
+)
+# The care provider's own contacts, for visitors (`provider_contact`): each is
+# a template placeholder as ``provider_<key>``. ``find_home_url`` is optional
+# (a provider with one home leaves it out).
+PROVIDER_CONTACT = ("name", "phone", "email", "enquiries_url", "jobs_url", "complaints_url")
+PROVIDER_CONTACT_OPTIONAL = ("find_home_url",)
+WEB_ADDRESS = re.compile(r"https://[^\s/]+\.[^\s]+")
 # The accessibility statement's facts (the care provider's own), and its keys
 # that name a source with a url, which the statement links.
 ACCESSIBILITY_FACTS = ("organisation", "contact_email", "contact_phone")
@@ -158,8 +184,10 @@ def check_sourced(entry: Mapping[str, Any], path: str, sources: Mapping[str, Any
 
 
 def placeholders(facts: Mapping[str, Any]) -> Set[str]:
-    """The placeholders templates may use: each fact, as is and ``_cap``."""
-    return set(facts) | {f"{name}_cap" for name in facts} | set(EXTRA_PLACEHOLDERS)
+    """The placeholders templates may use: each fact, as is and ``_cap``, and
+    the provider's contacts as ``provider_<key>``."""
+    provider = {f"provider_{key}" for key in PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL}
+    return set(facts) | {f"{name}_cap" for name in facts} | set(EXTRA_PLACEHOLDERS) | provider
 
 
 # --- the sections ---------------------------------------------------------------
@@ -372,6 +400,39 @@ def check_accessibility(value: Any, sources: Mapping[str, Any]) -> Problems:
     return problems
 
 
+def check_provider_contact(value: Any, sources: Mapping[str, Any]) -> Problems:
+    """The care provider's contacts for visitors: each sourced and dated, the
+    phone a phone number, the email an address, the pages https links."""
+    problems: Problems = []
+    section = _mapping(value, "provider_contact", problems)
+    if value is None:
+        return [Problem("provider_contact", "missing: the provider's contacts for visitors")]
+    for key in PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL:
+        path, entry = f"provider_contact.{key}", section.get(key)
+        if entry is None:
+            if key in PROVIDER_CONTACT:
+                problems.append(Problem(path, "missing"))
+            continue
+        if not isinstance(entry, Mapping):
+            problems.append(Problem(path, "expected a value, a source and a reviewed date"))
+            continue
+        text = entry.get("value")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(f"{path}.value", "must be non-empty text"))
+        elif key == "phone" and not PHONE_NUMBER.fullmatch(text):
+            problems.append(
+                Problem(f"{path}.value", f"{text!r} is not a phone number (digits and spaces)")
+            )
+        elif key == "email" and not EMAIL_ADDRESS.fullmatch(text):
+            problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
+        elif key.endswith("_url") and not WEB_ADDRESS.fullmatch(text):
+            problems.append(Problem(f"{path}.value", f"{text!r} is not an https:// link"))
+        problems += check_sourced(entry, path, sources)
+    unknown = sorted(set(section) - set(PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL))
+    problems += [Problem(f"provider_contact.{key}", "is not a contact this file knows") for key in unknown]
+    return problems
+
+
 def check_scope(raw: Mapping[str, Any], topic_names: Mapping[str, Any]) -> Problems:
     """The topics listed when the assistant says what it can help with."""
     problems = []
@@ -408,6 +469,7 @@ def check_content(raw: Any) -> Problems:
         *check_messages(raw.get("messages"), known),
         *check_scope(raw, topics),
         *check_accessibility(raw.get("accessibility"), sources),
+        *check_provider_contact(raw.get("provider_contact"), sources),
     ]
 
 
@@ -527,10 +589,13 @@ def reviews(raw: Mapping[str, Any], lines: Mapping[str, int], file: str = "") ->
     facts: Mapping[str, Any] = raw["facts"] if isinstance(raw.get("facts"), Mapping) else {}
     statement = raw.get("accessibility")
     statement_facts = statement if isinstance(statement, Mapping) else {}
+    contacts = raw.get("provider_contact")
+    provider: Mapping[str, Any] = contacts if isinstance(contacts, Mapping) else {}
     entries = (
         [(f"facts.{name}", fact) for name, fact in facts.items()]
         + [(key, section) for key, section in raw.items() if key != "facts"]
         + [(f"accessibility.{name}", statement_facts.get(name)) for name in ACCESSIBILITY_FACTS]
+        + [(f"provider_contact.{name}", entry) for name, entry in provider.items()]
     )
     found = []
     for key, entry in entries:

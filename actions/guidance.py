@@ -8,8 +8,15 @@ as lists, to read on a phone.
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.content import ALL_DELETED_TOPIC, MFA_TOPIC, TOPIC_INTENTS, Content, Topic
-from nlp import intents
+from actions.content import (
+    ALL_DELETED_TOPIC,
+    MFA_TOPIC,
+    PREPARE_NEW_STARTER_TOPIC,
+    TOPIC_INTENTS,
+    Content,
+    Topic,
+)
+from nlp import intents, kinds
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,9 @@ class Reply:
     # so that "yes" or "I'm in a pharmacy" can follow this reply.
     topics: Tuple[str, ...] = ()
     offered: Optional[str] = None
+    # Not for this assistant: who was asking (nlp/kinds.py), so that a
+    # follow-up to this reply ("who do I ask then?") gets the same answer.
+    scope_kind: Optional[str] = None
 
 
 def org_type_key(content: Content, org_type: Optional[str]) -> str:
@@ -152,12 +162,20 @@ def render_topics(
 
 
 def choose_topic(
-    intent: Optional[str], entities: Sequence[str] = (), all_accounts_deleted: Optional[bool] = None
+    intent: Optional[str],
+    entities: Sequence[str] = (),
+    all_accounts_deleted: Optional[bool] = None,
+    after: Optional[str] = None,
 ) -> Optional[str]:
-    """Which topic answers ``intent``, given the entity types in the same message.
+    """Which topic answers ``intent``, given the entity types in the same message
+    and the topic answered straight before (``after``).
 
+    "What do I need to have ready?" after the new-starter answer is about
+    adding a user, not the account holder's own checklist.
     None when the intent is not a guidance topic.
     """
+    if intent == intents.PREPARE_CALL and after == intents.ADD_USER:
+        return PREPARE_NEW_STARTER_TOPIC
     if intent == intents.REINSTATE_ACCOUNT and (
         all_accounts_deleted or "account_scope" in entities
     ):
@@ -171,6 +189,14 @@ def has_menu(content: Content, topic_name: str) -> bool:
     """The topic's answer gives the phone menu, which depends on the organisation type."""
     return any(
         isinstance(part, dict) and part.get("block") in ("menu_path", "identity_checklist")
+        for part in content.topics[topic_name].answer
+    )
+
+
+def has_menu_path(content: Content, topic_name: str) -> bool:
+    """The topic's answer gives the phone-menu path itself."""
+    return any(
+        isinstance(part, dict) and part.get("block") == "menu_path"
         for part in content.topics[topic_name].answer
     )
 
@@ -274,7 +300,9 @@ def scope(content: Content, other_system: bool = False) -> Reply:
     lines += [content.fill(content.messages["scope"])]
     lines += [f"- {content.topics[name].title}" for name in content.scope_topics]
     text = "\n".join(lines) + "\n\n" + content.fill(content.messages["scope_other"])
-    return Reply(text, scope_buttons(content))
+    return Reply(
+        text, scope_buttons(content), scope_kind=kinds.OTHER_SYSTEM if other_system else None
+    )
 
 
 def scope_buttons(content: Content) -> List[Dict[str, str]]:
@@ -282,3 +310,67 @@ def scope_buttons(content: Content) -> List[Dict[str, str]]:
         {"title": content.topics[name].title, "payload": intents.payload(name)}
         for name in content.scope_buttons
     ]
+
+
+# The provider's contacts a visitor's reply lists, in this order, with their labels.
+VISITOR_LINES = (
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("enquiries_url", "Enquiries and visiting"),
+    ("jobs_url", "Jobs"),
+    ("complaints_url", "Complaints"),
+    ("find_home_url", "Find your home"),
+)
+
+
+def provider_contact_lines(content: Content) -> List[str]:
+    contacts = content.provider_contact
+    return [f"- {label}: {contacts[key]}" for key, label in VISITOR_LINES if key in contacts]
+
+
+def not_for_me(content: Content, kind: Optional[str], bereaved: bool = False) -> Reply:
+    """A message that is not for this assistant, answered by who is asking:
+    no NHSmail helpdesk, no phone menu, no "Did this help?".
+
+    - ``emergency``: 999 first, and that this chat can't send help;
+    - ``safeguarding``: 999 if anyone is in danger, then the home, the
+      council's adult safeguarding team and the Care Quality Commission;
+    - ``visitor``: the care provider's own contacts (kind words first when
+      ``bereaved``);
+    - anything else: one short line and the topic buttons.
+    """
+    messages = content.messages
+    if kind == kinds.EMERGENCY:
+        return Reply(content.fill(messages["urgent_emergency"]), scope_kind=kind)
+    if kind == kinds.SAFEGUARDING:
+        return Reply(content.fill(messages["urgent_safeguarding"]), scope_kind=kind)
+    if kind == kinds.VISITOR:
+        paragraphs = [content.fill(messages["bereaved"])] if bereaved else []
+        paragraphs += [
+            content.fill(messages["not_for_me"]),
+            "\n".join([content.fill(messages["visitor_lead"])] + provider_contact_lines(content)),
+        ]
+        return Reply("\n\n".join(paragraphs), scope_kind=kind)
+    return Reply(
+        content.fill(messages["other_short"]), scope_buttons(content), scope_kind=kinds.OTHER
+    )
+
+
+def again_not_for_me(content: Content, kind: str, bereaved: bool = False) -> Reply:
+    """A follow-up to a not-for-me reply ("who do I ask then?"): the same
+    places again, never the NHSmail helpdesk."""
+    reply = (
+        scope(content, other_system=True)
+        if kind == kinds.OTHER_SYSTEM
+        else not_for_me(content, kind, bereaved)
+    )
+    if kind in (kinds.EMERGENCY, kinds.SAFEGUARDING):
+        return reply
+    lead = content.fill(content.messages["scope_follow_up"])
+    return Reply(f"{lead} {reply.text}", reply.buttons, scope_kind=kind)
+
+
+def colleague_died(content: Content, reply: Reply) -> Reply:
+    """A leaver who died: the same answer, opened with kind words."""
+    text = content.fill(content.messages["colleague_died"]) + "\n\n" + reply.text
+    return Reply(text, reply.buttons, reply.topics, reply.offered)

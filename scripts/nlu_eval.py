@@ -198,12 +198,248 @@ def report(
     return "\n".join(lines)
 
 
+# --- not for this assistant: CLINC150 and the visitors' files ------------------------
+
+VISITOR_FILES = {
+    "visitors_final": "tests/nlu/visitors_final.yml",
+    "visitors_dev": "tests/nlu/visitors_dev.yml",
+}
+VISITORS_LOCKBOX = "visitors_final"
+# The reply each visitor's label names, as the dialogue decides it from the parse.
+REPLY_OF_KIND = {
+    "visitor": "provider_contact",
+    "safeguarding": "safeguarding",
+    "emergency": "emergency",
+    "other": "other",
+    "other_system": "other",
+}
+# Percentiles of the in-scope examples' own scores tried by the calibration.
+PERCENTILES = (1.0, 2.0, 3.0, 5.0, 7.5, 10.0)
+
+
+def pre_guard(parse: dict) -> str:
+    """The intent before the open-world guard: what it set aside, or what stood."""
+    rejected = (parse.get("open_world") or {}).get("rejected")
+    return rejected or acted_intent(parse)
+
+
+def redecide(parse: dict, threshold: float) -> str:
+    """The acted intent had the guard's threshold been ``threshold``."""
+    from nlp.open_world import KEPT
+    from nlp.systems import names_nhsmail
+
+    intent = pre_guard(parse)
+    score = (parse.get("open_world") or {}).get("score")
+    if intent in KEPT or score is None:
+        return intent
+    if score < threshold and not names_nhsmail(parse.get("text") or ""):
+        return OUT_OF_SCOPE
+    return intent
+
+
+def reply_kind(parse: dict) -> str:
+    """Which kind of reply the dialogue gives a single message with no
+    conversation before it: "topic", "fallback", "conversation", or a
+    not-for-me kind's reply (REPLY_OF_KIND's values)."""
+    from nlp import kinds
+    from nlp.systems import other_system_named
+
+    intent = acted_intent(parse)
+    if intent == NLU_FALLBACK:
+        return "fallback"
+    if intent in CONVERSATION:
+        return "conversation"
+    if intent != OUT_OF_SCOPE:
+        return "topic"
+    kind = (parse.get("open_world") or {}).get("kind") or kinds.OTHER
+    if kind in (kinds.EMERGENCY, kinds.SAFEGUARDING):
+        return REPLY_OF_KIND[kind]
+    types = [e.get("entity") for e in parse.get("entities") or []]
+    if other_system_named(parse.get("text") or "", types):
+        return "other"
+    return REPLY_OF_KIND.get(kind, "other")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    text: str
+    reply: str
+    kind: str
+
+
+def read_visitors(path: Path) -> List[Visitor]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Visitor(str(m["text"]), str(m["reply"]), str(m.get("kind") or "-"))
+        for m in data["messages"]
+    ]
+
+
+def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> dict:
+    from nlp.kinds import EMERGENCY
+
+    replies = [reply_kind(p) for p in parses]
+    emergencies = [(v, r) for v, r in zip(visitors, replies) if v.reply == EMERGENCY]
+    urgent_text = {}
+    by_label: Dict[str, List[bool]] = defaultdict(list)
+    for v, r in zip(visitors, replies):
+        by_label[v.reply].append(v.reply == r)
+    return {
+        "n": len(visitors),
+        "topic": sum(r == "topic" for r in replies) / len(replies),
+        "right_reply": sum(v.reply == r for v, r in zip(visitors, replies)) / len(replies),
+        "per_label": {k: (sum(v), len(v)) for k, v in sorted(by_label.items())},
+        # Emergencies whose reply carries 999: the emergency and the
+        # safeguarding replies both open with it.
+        "emergency_999": sum(r in ("emergency", "safeguarding") for _, r in emergencies),
+        "emergency_n": len(emergencies),
+        **urgent_text,
+    }, replies
+
+
+def model_meta(model: str) -> dict:
+    """What the trained open-world guard stored: its threshold and the
+    in-scope examples' own scores, for the calibration table."""
+    import tarfile
+
+    with tarfile.open(model) as archive:
+        for member in archive.getmembers():
+            if member.name.endswith("open_world.json"):
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    return json.loads(handle.read())
+    return {}
+
+
+def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
+    """CLINC150's test figures (and, calibrating, its train and val) and the
+    visitors' files, as printed lines."""
+    import numpy as np
+
+    from nlp.intents import TOPICS
+    from scripts import clinc150
+
+    lines: List[str] = []
+    visitors = {name: read_visitors(ROOT / path) for name, path in VISITOR_FILES.items()}
+    texts = [v.text for name in visitors for v in visitors[name]]
+    clinc_sets: Dict[str, list] = {}
+    if clinc150.available():
+        clinc_sets["test"] = clinc150.load(["test"])
+        clinc_sets["oos_test"] = clinc150.load(["oos_test"])
+        if calibrate:
+            clinc_sets["train+val"] = clinc150.load(["train", "val", "oos_train", "oos_val"])
+        for requests in clinc_sets.values():
+            texts += [r.text for r in requests]
+    parses = parse_all(model, texts)
+    at = 0
+    for name, rows in visitors.items():
+        chunk = parses[at : at + len(rows)]
+        at += len(rows)
+        figures, replies = score_visitors(rows, chunk)
+        lockbox = name == VISITORS_LOCKBOX
+        lines.append(f"== {VISITOR_FILES[name]}" + (" (lockbox: figures only)" if lockbox else ""))
+        lines.append(
+            f"   {figures['n']} website visitors' messages: NHSmail topic {figures['topic']:.1%}, "
+            f"the reply their label names {figures['right_reply']:.1%}; someone in danger: "
+            f"{figures['emergency_999']} of {figures['emergency_n']} told 999"
+        )
+        lines.append(
+            "   per label (right / all): "
+            + ", ".join(f"{k} {a}/{b}" for k, (a, b) in figures["per_label"].items())
+        )
+        if errors and not lockbox:
+            for v, r in zip(rows, replies):
+                if v.reply != r:
+                    lines.append(f"     [{v.kind}] {v.reply} -> {r}: {v.text}")
+    if not clinc_sets:
+        lines.append(f"== CLINC150: {clinc150.path()} is missing; its figures are skipped")
+        return lines
+    conversation = list(CONVERSATION)
+    lines.append(f"== {clinc150.CITATION}")
+    lines.append(
+        "   Measured: distinct requests, CLINC150's small talk apart (greeting, goodbye, "
+        "thank_you, yes, no, are_you_a_bot: scored on getting the assistant's own reply), "
+        "and leaving out every request that mentions passwords, PINs, e-mail, log-ins or "
+        "accounts (scripts/clinc150.py, MENTIONS_ACCOUNTS)."
+    )
+    split_parses = {}
+    for split, requests in clinc_sets.items():
+        split_parses[split] = parses[at : at + len(requests)]
+        at += len(requests)
+    meta = model_meta(model)
+    for split in ("test", "oos_test"):
+        requests, chunk = clinc_sets[split], split_parses[split]
+        by_text = dict(zip([r.text for r in requests], chunk))
+        measured = clinc150.measured(requests)
+        acted = [acted_intent(by_text[r.text]) for r in measured]
+        shares = clinc150.shares(acted, TOPICS, conversation)
+        left_out = clinc150.left_out(requests)
+        talk = clinc150.small_talk(requests)
+        lines.append(
+            f"   {split}: {len(requests)} distinct, {len(left_out)} left out for account words, "
+            f"{len(talk)} small talk; the rest: {shares.line()}"
+        )
+        if talk:
+            right = clinc150.small_talk_right(talk, [acted_intent(by_text[r.text]) for r in talk])
+            lines.append(f"   {split} small talk: {right:.1%} got the assistant's own reply")
+        lo_acted = [acted_intent(by_text[r.text]) for r in left_out]
+        if left_out:
+            lo = clinc150.shares(lo_acted, TOPICS, conversation)
+            lines.append(f"   {split}, the left-out account requests (not gated): {lo.line()}")
+        if errors and split == "test":
+            for r, a in zip(measured, acted):
+                if a in TOPICS or "+" in a:
+                    lines.append(f"     [{r.intent}] -> {a}: (CLINC150 test request, not shown)")
+    if "test" in clinc_sets:
+        both = [
+            acted_intent(dict(zip([r.text for r in clinc_sets[s]], split_parses[s]))[r.text])
+            for s in ("test", "oos_test")
+            for r in clinc150.measured(clinc_sets[s])
+        ]
+        lines.append(
+            "   test + oos_test: " + clinc150.shares(both, TOPICS, conversation).line()
+        )
+    if calibrate and meta:
+        requests = clinc150.measured(clinc_sets["train+val"])
+        by_text = dict(zip([r.text for r in clinc_sets["train+val"]], split_parses["train+val"]))
+        chosen = [by_text[r.text] for r in requests]
+        dev = read_examples(ROOT / FILES["blind_dev"])
+        dev_parses = parse_all(model, [e.text for e in dev])
+        loo = np.asarray(meta["loo_scores"])
+        lines.append(
+            "   calibration on CLINC150 train + val (the rule: threshold = percentile p of the "
+            "in-scope training examples' own scores; blind_dev.yml for what it costs):"
+        )
+        lines.append("     p     threshold  CLINC150 topic  blind_dev questions read as out of scope")
+        for p in PERCENTILES:
+            t = float(np.percentile(loo, p))
+            acted = [redecide(x, t) for x in chosen]
+            topic = clinc150.shares(acted, TOPICS, conversation).topic
+            lost = sum(
+                1
+                for e, x in zip(dev, dev_parses)
+                if is_topic(e.intent) and redecide(x, t) == OUT_OF_SCOPE
+            )
+            n_topics = sum(1 for e in dev if is_topic(e.intent))
+            lines.append(f"     {p:<5} {t:.4f}     {topic:6.2%}          {lost} of {n_topics}")
+        lines.append(f"   the trained model's threshold: {meta['threshold']:.4f}")
+    return lines
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "nhsmail.tar.gz"))
     parser.add_argument("--files", nargs="+", choices=list(FILES), default=list(FILES))
     parser.add_argument("--errors", action="store_true", help="list errors (never the lockbox's)")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument(
+        "--no-open-world", action="store_true", help="skip CLINC150 and the visitors' files"
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="also CLINC150's train and val splits: the threshold rule's table (3-4 minutes)",
+    )
     args = parser.parse_args(argv)
     if not Path(args.model).exists():
         print(f"{args.model} is missing: run `make train`", file=sys.stderr)
@@ -212,6 +448,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results = evaluate(args.model, args.files)
     for name, (examples, predicted, result) in results.items():
         print(report(name, result, examples, predicted, args.errors))
+    if not args.no_open_world:
+        print("\n".join(evaluate_open_world(args.model, args.calibrate, args.errors)))
     if args.json:
         Path(args.json).write_text(
             json.dumps({name: result for name, (_, _, result) in results.items()}, indent=1)

@@ -1,0 +1,256 @@
+"""Rasa NLU component: a message far from every NHSmail question is not for
+this assistant, and who is asking decides where it is sent instead.
+
+The classifier chooses one of its intents for anything, so "set a timer" or
+"I'd like to apply for a job" came out as an NHSmail topic. This component
+measures how far the message's MiniLM sentence embedding (nlp/encoder.py) is
+from the in-scope training examples: the mean cosine to its ``k`` nearest.
+That beat class centroids, the classifier's margin and the nearest single
+example on CLINC150's train and val splits (docs/understanding.md,
+`make eval`), and costs one matrix-vector product.
+
+The threshold is not a number in a file: `make train` computes it from the
+project's own training data by the rule in config.yml, the ``percentile`` of
+the in-scope examples' own scores (each scored against the others, leaving
+itself out). So a fresh clone trains and runs without the benchmark.
+
+What it decides, after the classifier, the fallback and OtherSystemGuard:
+- a topic (or the fallback's "unsure") whose score is under the threshold,
+  in a message that does not name NHSmail, becomes `out_of_scope`; the
+  classifier's ranking stays behind it;
+- an `out_of_scope` message gets a kind, from the kinds of its nearest
+  out-of-scope examples (data/nlu_open_world.yml), raised to `emergency`
+  when its words say someone may be in danger (nlp/kinds.py).
+Conversation intents (hello, yes, no, thanks, goodbye) are never overridden:
+they are the answers of a form and of an offer.
+
+The final call is the dialogue's (actions/dialogue.py): it reads
+``open_world`` from the parse data and, with the conversation, may answer a
+rejected short follow-up, or a staff channel's message, after all.
+
+It runs before SecretGuard, so a password typed alongside still gets the warning.
+"""
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlp import kinds
+from nlp.intents import CONVERSATION, OUT_OF_SCOPE, SHARE_PASSWORD
+from nlp.secret_guard import put_first
+from nlp.systems import names_nhsmail
+
+logger = logging.getLogger(__name__)
+
+# What the component adds to the parse data.
+OPEN_WORLD_KEY = "open_world"
+# Intents it never overrides: the conversation's own, and the guards'.
+KEPT = frozenset(CONVERSATION) | {OUT_OF_SCOPE, SHARE_PASSWORD}
+
+_IN_SCOPE_FILE = "in_scope.npy"
+_OUT_FILE = "out_of_scope.npy"
+_META_FILE = "open_world.json"
+
+
+def sentence_vector(message: Message) -> Optional[np.ndarray]:
+    """The message's dense sentence feature, L2-normalised; None without one."""
+    _, sentence = message.get_dense_features(TEXT)
+    if sentence is None:
+        return None
+    vector = np.asarray(sentence.features, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else None
+
+
+def knn_score(matrix: np.ndarray, vector: np.ndarray, k: int) -> float:
+    """The mean cosine of ``vector`` to its ``k`` nearest rows (unit vectors)."""
+    sims = matrix @ vector
+    k = min(k, sims.shape[0])
+    return float(np.partition(sims, -k)[-k:].mean())
+
+
+def leave_one_out_scores(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Each row's score against the other rows: what a new in-scope message
+    at the edge of the training data would score."""
+    sims = matrix @ matrix.T
+    np.fill_diagonal(sims, -np.inf)
+    k = min(k, sims.shape[1] - 1)
+    return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
+
+
+def example_kind(message: Message) -> str:
+    """An out-of-scope training example's kind, from its block's metadata
+    (or its own); unlabelled ones are ``other``."""
+    metadata = message.get("metadata") or {}
+    for key in ("example", "intent"):
+        kind = (metadata.get(key) or {}).get("kind") if isinstance(metadata, dict) else None
+        if kind in kinds.KINDS:
+            return str(kind)
+    return kinds.OTHER
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class OpenWorldGuard(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Neighbours averaged for the in-scope score.
+            "k": 5,
+            # The threshold: this percentile of the in-scope examples' own scores.
+            "percentile": 2.0,
+            # Neighbours that vote on an out-of-scope message's kind.
+            "kind_k": 5,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        in_scope: Optional[np.ndarray] = None,
+        out_of_scope: Optional[np.ndarray] = None,
+        out_kinds: Tuple[str, ...] = (),
+        threshold: float = -1.0,
+        loo_scores: Tuple[float, ...] = (),
+    ) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.in_scope = in_scope if in_scope is not None else np.zeros((0, 1), np.float32)
+        self.out_of_scope = (
+            out_of_scope if out_of_scope is not None else np.zeros((0, 1), np.float32)
+        )
+        self.out_kinds = out_kinds
+        self.threshold = threshold
+        self.loo_scores = loo_scores
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "OpenWorldGuard":
+        return cls({**cls.get_default_config(), **config}, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        inside: List[np.ndarray] = []
+        outside: List[np.ndarray] = []
+        out_kinds: List[str] = []
+        for message in training_data.intent_examples:
+            intent = message.get(INTENT)
+            vector = sentence_vector(message)
+            if vector is None or not intent or intent == SHARE_PASSWORD:
+                continue
+            if intent == OUT_OF_SCOPE:
+                outside.append(vector)
+                out_kinds.append(example_kind(message))
+            else:
+                inside.append(vector)
+        if len(inside) < 2:
+            raise ValueError("OpenWorldGuard needs in-scope examples with dense sentence features")
+        self.in_scope = np.vstack(inside).astype(np.float32)
+        self.out_of_scope = (
+            np.vstack(outside).astype(np.float32)
+            if outside
+            else np.zeros((0, self.in_scope.shape[1]), np.float32)
+        )
+        self.out_kinds = tuple(out_kinds)
+        scores = leave_one_out_scores(self.in_scope, int(self.config["k"]))
+        self.loo_scores = tuple(float(s) for s in np.sort(scores))
+        self.threshold = float(np.percentile(scores, float(self.config["percentile"])))
+        logger.info(
+            "OpenWorldGuard: %d in-scope and %d out-of-scope examples; threshold %.4f "
+            "(percentile %s of the in-scope examples' own scores)",
+            len(inside),
+            len(outside),
+            self.threshold,
+            self.config["percentile"],
+        )
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            np.save(directory / _IN_SCOPE_FILE, self.in_scope)
+            np.save(directory / _OUT_FILE, self.out_of_scope)
+            meta = {
+                "threshold": self.threshold,
+                "out_kinds": list(self.out_kinds),
+                "loo_scores": list(self.loo_scores),
+            }
+            (directory / _META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "OpenWorldGuard":
+        config = {**cls.get_default_config(), **config}
+        try:
+            with model_storage.read_from(resource) as directory:
+                meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
+                return cls(
+                    config,
+                    model_storage,
+                    resource,
+                    np.load(directory / _IN_SCOPE_FILE),
+                    np.load(directory / _OUT_FILE),
+                    tuple(meta["out_kinds"]),
+                    float(meta["threshold"]),
+                    tuple(meta["loo_scores"]),
+                )
+        except (ValueError, FileNotFoundError) as error:
+            # A model without this component's files cannot judge scope:
+            # say so loudly rather than answer everything as NHSmail.
+            raise ValueError(f"OpenWorldGuard: the trained model has no data ({error})")
+
+    def kind(self, vector: np.ndarray, text: str) -> str:
+        """The kind of an out-of-scope message: a vote of its nearest
+        out-of-scope examples, weighted by similarity, then the danger words."""
+        learned = None
+        if len(self.out_kinds):
+            sims = self.out_of_scope @ vector
+            k = min(int(self.config["kind_k"]), sims.shape[0])
+            nearest = np.argpartition(sims, -k)[-k:]
+            votes: Dict[str, float] = {}
+            for row in nearest:
+                votes[self.out_kinds[row]] = votes.get(self.out_kinds[row], 0.0) + float(
+                    sims[row]
+                )
+            learned = max(votes, key=lambda name: votes[name])
+        return kinds.decide(learned, text)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            vector = sentence_vector(message)
+            if vector is None or not self.in_scope.shape[0]:
+                continue
+            text = message.get(TEXT) or ""
+            score = knn_score(self.in_scope, vector, int(self.config["k"]))
+            verdict: Dict[str, Any] = {
+                "score": round(score, 4),
+                "threshold": round(self.threshold, 4),
+            }
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent not in KEPT and score < self.threshold and not names_nhsmail(text):
+                verdict["rejected"] = intent
+                put_first(message, OUT_OF_SCOPE)
+            if (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE:
+                verdict["kind"] = self.kind(vector, text)
+            message.set(OPEN_WORLD_KEY, verdict, add_to_output=True)
+        return messages
