@@ -9,6 +9,7 @@ each where it is. Pure: no Rasa, nothing cached.
 import argparse
 import datetime
 import re
+from urllib.parse import urlsplit
 import string
 import sys
 from dataclasses import dataclass, replace
@@ -65,6 +66,7 @@ REQUIRED_MESSAGES = (
     "urgent_emergency",
     "urgent_safeguarding",
     "other_short",
+    "danger_line",
     "scope_follow_up",
 )
 # Facts that guidance.py's own lines name (the helpdesk block).
@@ -83,7 +85,12 @@ REQUIRED_FACTS = (
 # (a provider with one home leaves it out).
 PROVIDER_CONTACT = ("name", "phone", "email", "enquiries_url", "jobs_url", "complaints_url")
 PROVIDER_CONTACT_OPTIONAL = ("find_home_url",)
-WEB_ADDRESS = re.compile(r"https://[^\s/]+\.[^\s]+")
+
+
+def is_web_page(text: str) -> bool:
+    """An https link to a named host, with no spaces: what a reply can link."""
+    parts = urlsplit(text)
+    return parts.scheme == "https" and "." in parts.netloc and not any(c.isspace() for c in text)
 # The accessibility statement's facts (the care provider's own), and its keys
 # that name a source with a url, which the statement links.
 ACCESSIBILITY_FACTS = ("organisation", "contact_email", "contact_phone")
@@ -425,8 +432,8 @@ def check_provider_contact(value: Any, sources: Mapping[str, Any]) -> Problems:
             )
         elif key == "email" and not EMAIL_ADDRESS.fullmatch(text):
             problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
-        elif key.endswith("_url") and not WEB_ADDRESS.fullmatch(text):
-            problems.append(Problem(f"{path}.value", f"{text!r} is not an https:// link"))
+        elif key.endswith("_url") and not is_web_page(text):
+            problems.append(Problem(f"{path}.value", f"{text!r} is not an https link"))
         problems += check_sourced(entry, path, sources)
     unknown = sorted(set(section) - set(PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL))
     problems += [Problem(f"provider_contact.{key}", "is not a contact this file knows") for key in unknown]

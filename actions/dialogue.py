@@ -116,7 +116,9 @@ def scope_kind(tracker: Tracker) -> str:
     if names_other_system(tracker):
         return kinds.OTHER_SYSTEM
     kind = open_world(tracker).get("kind")
-    return kind if kind in kinds.KINDS else kinds.decide(None, latest_text(tracker))
+    # The danger words again: a message that reached here without the
+    # guard's kind (a payload, the HTTP API's parse) still gets 999.
+    return kinds.decide(kind if kind in kinds.KINDS else None, latest_text(tracker))
 
 
 def follows_not_for_me(tracker: Tracker) -> Optional[str]:

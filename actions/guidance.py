@@ -338,6 +338,7 @@ def not_for_me(content: Content, kind: Optional[str], bereaved: bool = False) ->
     - ``visitor``: the care provider's own contacts (kind words first when
       ``bereaved``);
     - anything else: one short line and the topic buttons.
+    Each says 999, so that a danger read as another kind still meets it.
     """
     messages = content.messages
     if kind == kinds.EMERGENCY:
@@ -349,6 +350,7 @@ def not_for_me(content: Content, kind: Optional[str], bereaved: bool = False) ->
         paragraphs += [
             content.fill(messages["not_for_me"]),
             "\n".join([content.fill(messages["visitor_lead"])] + provider_contact_lines(content)),
+            content.fill(messages["danger_line"]),
         ]
         return Reply("\n\n".join(paragraphs), scope_kind=kind)
     return Reply(

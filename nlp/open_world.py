@@ -18,11 +18,14 @@ What it decides, after the classifier, the fallback and OtherSystemGuard:
 - a topic (or the fallback's "unsure") whose score is under the threshold,
   in a message that does not name NHSmail, becomes `out_of_scope`; the
   classifier's ranking stays behind it;
+- the reverse: a message that names NHSmail, scores at or over the
+  threshold and names no other system, which the classifier put out of
+  scope, gets its likeliest topic ("rescued");
 - an `out_of_scope` message gets a kind, from the kinds of its nearest
   out-of-scope examples (data/nlu_open_world.yml), raised to `emergency`
   when its words say someone may be in danger (nlp/kinds.py).
-Conversation intents (hello, yes, no, thanks, goodbye) are never overridden:
-they are the answers of a form and of an offer.
+A yes or a no is never overridden: it answers a form's question or an
+answer's offer, and the dialogue reads it in that context.
 
 The final call is the dialogue's (actions/dialogue.py): it reads
 ``open_world`` from the parse data and, with the conversation, may answer a
@@ -40,21 +43,25 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlp import kinds
-from nlp.intents import CONVERSATION, OUT_OF_SCOPE, SHARE_PASSWORD
+from nlp.intents import COMPOUNDS, FEEDBACK, FORM_ANSWERS, OUT_OF_SCOPE, SHARE_PASSWORD, TOPICS
 from nlp.secret_guard import put_first
-from nlp.systems import names_nhsmail
+from nlp.systems import names_nhsmail, other_system_named
 
 logger = logging.getLogger(__name__)
 
 # What the component adds to the parse data.
 OPEN_WORLD_KEY = "open_world"
-# Intents it never overrides: the conversation's own, and the guards'.
-KEPT = frozenset(CONVERSATION) | {OUT_OF_SCOPE, SHARE_PASSWORD}
+# Intents it never overrides: a yes or a no answers a form's question or an
+# offer, a vote is a click, and the guards' own decisions stand.
+KEPT = frozenset(FORM_ANSWERS + FEEDBACK) | {OUT_OF_SCOPE, SHARE_PASSWORD}
+
+# What a message that names NHSmail may be rescued to: a topic.
+RESCUABLE = frozenset(TOPICS + COMPOUNDS)
 
 _IN_SCOPE_FILE = "in_scope.npy"
 _OUT_FILE = "out_of_scope.npy"
@@ -235,6 +242,22 @@ class OpenWorldGuard(GraphComponent):
             learned = max(votes, key=lambda name: votes[name])
         return kinds.decide(learned, text)
 
+    @staticmethod
+    def rescue(message: Message, text: str) -> Optional[str]:
+        """A message that names NHSmail and is as close to the NHSmail
+        questions as they are to each other, which the classifier still put
+        out of scope, gets the classifier's likeliest topic: "who do I ring
+        about my NHS email" is staff's. Not when another system is named or
+        someone may be in danger."""
+        types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
+        if other_system_named(text, types) or kinds.in_danger(text):
+            return None
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        topic = next((r.get("name") for r in ranking if r.get("name") in RESCUABLE), None)
+        if topic:
+            put_first(message, topic)
+        return topic
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             vector = sentence_vector(message)
@@ -247,9 +270,14 @@ class OpenWorldGuard(GraphComponent):
                 "threshold": round(self.threshold, 4),
             }
             intent = (message.get(INTENT) or {}).get("name")
-            if intent not in KEPT and score < self.threshold and not names_nhsmail(text):
+            named = names_nhsmail(text)
+            if intent not in KEPT and score < self.threshold and not named:
                 verdict["rejected"] = intent
                 put_first(message, OUT_OF_SCOPE)
+            elif intent == OUT_OF_SCOPE and named and score >= self.threshold:
+                rescued = self.rescue(message, text)
+                if rescued:
+                    verdict["rescued"] = rescued
             if (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE:
                 verdict["kind"] = self.kind(vector, text)
             message.set(OPEN_WORLD_KEY, verdict, add_to_output=True)

@@ -205,6 +205,12 @@ def render(summary: Summary) -> str:
         '"No"; near-identical questions count once, most frequent first.</p>'
     )
     parts.append(_groups(summary.unanswered_groups))
+    parts.append("<h2>Not for this assistant, by who was asking</h2>")
+    parts.append(
+        '<p class="note">Visitors\' and urgent or distressing messages, counted by kind. '
+        "Their words are not shown: they carry residents' names and health.</p>"
+    )
+    parts.append(_table(("who was asking", "messages"), summary.sensitive, "None in this period."))
     parts.append("<h2>Unhelpful answers</h2>")
     parts.append(
         _table(

@@ -50,6 +50,8 @@ class Summary:
     # None: the content has no review dates to check.
     overdue: Optional[Sequence[Any]]
     clipped_note: Optional[str] = field(default=None)
+    # (who was asking, count): out-of-scope messages counted, never shown.
+    sensitive: List[Tuple[str, int]] = field(default_factory=list)
 
     def percent(self, count: int) -> str:
         return f"{100 * count / self.questions:.1f}%" if self.questions else "0.0%"
@@ -61,6 +63,14 @@ def _ranked(counted: Counter) -> List[Tuple[str, int]]:
 
 def topic_label(topic: Optional[str]) -> str:
     return " + ".join(topic.split(COMPOUND_SEPARATOR)) if topic else "(no topic)"
+
+
+# The report's words for the sensitive kinds of out-of-scope message.
+SENSITIVE_LABELS = {
+    "visitor": "visitors (families, residents, applicants, suppliers)",
+    "safeguarding": "worries of abuse or neglect",
+    "emergency": "someone in danger",
+}
 
 
 def summarise(activity: Activity, overdue: Optional[Sequence[Any]]) -> Summary:
@@ -101,6 +111,9 @@ def summarise(activity: Activity, overdue: Optional[Sequence[Any]]) -> Summary:
         unanswered_groups=group_texts([(u.text, u.kind) for u in activity.unanswered]),
         unhelpful_votes=[v for v in activity.votes if not v.helpful],
         overdue=overdue,
+        sensitive=_ranked(
+            Counter({SENSITIVE_LABELS.get(k, k): n for k, n in activity.sensitive.items()})
+        ),
         clipped_note=(
             f"--from {span.asked_start} is older than the retention period: "
             f"the report starts at {span.start}."
@@ -128,6 +141,8 @@ def terminal(summary: Summary, page: str, top: int = 5) -> str:
         f"  fallback: {summary.fallbacks} ({summary.percent(summary.fallbacks)})",
         f"  out of scope: {summary.out_of_scope} ({summary.percent(summary.out_of_scope)})",
         f"  votes: {summary.helpful} helpful, {summary.unhelpful} unhelpful",
+        "  not for this assistant, counted only: "
+        + (", ".join(f"{label} {count}" for label, count in summary.sensitive) or "none"),
         f"  unanswered: {len(summary.unanswered_groups)} group(s), top {top}:",
     ]
     for group in summary.unanswered_groups[:top]:

@@ -13,7 +13,11 @@ The one place that says what counts as what:
 - unanswered: fallbacks, out-of-scope questions, and the question that
   follows a "No";
 - an unhelpful answer is a "No" with the latest question that got the topic
-  voted on.
+  voted on;
+- an out-of-scope message from a visitor, or an urgent or distressing one
+  (nlp/kinds.py's SENSITIVE kinds, as nlp/open_world.py read them), is
+  counted by kind and its text left out: it carries residents' names and
+  health.
 
 The store holds masked text only (stores/tracker.py masks before writing);
 nothing here unmasks or reads logs. Sender ids are used to follow a
@@ -28,7 +32,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from nlp import intents
+from nlp import intents, kinds
 from nlp.privacy import is_payload
 from settings import Settings
 from stores.endpoints import tracker_store_url
@@ -56,6 +60,8 @@ class Message:
     text: str
     # The last_topic the reply set; None when the reply answered no topic.
     topic: Optional[str] = None
+    # Out of scope: who was asking (nlp/kinds.py), as the parse read it.
+    scope_kind: Optional[str] = None
 
     @property
     def day(self) -> date:
@@ -96,6 +102,8 @@ class Activity:
     messages: List[Message] = field(default_factory=list)
     votes: List[Vote] = field(default_factory=list)
     unanswered: List[Unanswered] = field(default_factory=list)
+    # Out-of-scope messages of a sensitive kind: counted, their text never kept.
+    sensitive: Dict[str, int] = field(default_factory=dict)
 
     @property
     def questions(self) -> List[Message]:
@@ -199,7 +207,9 @@ def _conversation(
             asked.append(message)
             label = _unanswered_kind(message.intent, after_no)
             after_no = False
-            if label:
+            if label == OUT_OF_SCOPE and message.scope_kind in kinds.SENSITIVE:
+                result.sensitive[message.scope_kind] = result.sensitive.get(message.scope_kind, 0) + 1
+            elif label:
                 result.unanswered.append(Unanswered(message.day, label, message.text))
 
 
@@ -215,13 +225,21 @@ def _unanswered_kind(intent: Optional[str], after_no: bool) -> Optional[str]:
 
 
 def _message(sender: str, data: Mapping[str, Any]) -> Message:
-    intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+    parse = data.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    verdict = parse.get("open_world")
+    scope_kind = verdict.get("kind") if isinstance(verdict, Mapping) else None
+    text = " ".join(str(data.get("text") or "").split())
+    if intent == intents.OUT_OF_SCOPE:
+        # The danger words decide as the dialogue does, whatever the parse kept.
+        scope_kind = kinds.decide(scope_kind if scope_kind in kinds.KINDS else None, text)
     return Message(
         sender=sender,
         timestamp=float(data.get("timestamp") or 0),
         channel=data.get("input_channel") or UNKNOWN_CHANNEL,
         intent=intent,
-        text=" ".join(str(data.get("text") or "").split()),
+        text=text,
+        scope_kind=scope_kind,
     )
 
 

@@ -24,10 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "clinc150" / "data_full.json"
 CITATION = (
     "CLINC150: Larson et al., An Evaluation Dataset for Intent Classification and "
-    "Out-of-Scope Prediction, EMNLP-IJCNLP 2019 (https://www.aclweb.org/anthology/D19-1131), "
+    "Out-of-Scope Prediction, EMNLP-IJCNLP 2019 (ACL Anthology D19-1131), "
     "CC BY 3.0"
 )
 
+# Every split of data_full.json.
+SPLITS = ("train", "val", "test", "oos_train", "oos_val", "oos_test")
 # Left out of the measure: the words of an account's world.
 MENTIONS_ACCOUNTS = re.compile(
     r"pass\s?words?|passcodes?|\bpins?\b|e-?mails?|log\s?-?(?:in|on)s?\b|sign\s?-?in|accounts?\b",

@@ -211,8 +211,9 @@ REPLY_OF_KIND = {
     "safeguarding": "safeguarding",
     "emergency": "emergency",
     "other": "other",
-    "other_system": "other",
 }
+# The replies that say 999 (of REPLY_OF_KIND's values; not another system's).
+CARRIES_999 = ("emergency", "safeguarding", "provider_contact", "other")
 # Percentiles of the in-scope examples' own scores tried by the calibration.
 PERCENTILES = (1.0, 2.0, 3.0, 5.0, 7.5, 10.0)
 
@@ -256,7 +257,7 @@ def reply_kind(parse: dict) -> str:
         return REPLY_OF_KIND[kind]
     types = [e.get("entity") for e in parse.get("entities") or []]
     if other_system_named(parse.get("text") or "", types):
-        return "other"
+        return "other_system"
     return REPLY_OF_KIND.get(kind, "other")
 
 
@@ -275,6 +276,12 @@ def read_visitors(path: Path) -> List[Visitor]:
     ]
 
 
+def right_reply(label: str, reply: str) -> bool:
+    """The reply is the one the label names; "other" is anything else's reply,
+    another system's included."""
+    return label == reply or (label == "other" and reply == "other_system")
+
+
 def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> dict:
     from nlp.kinds import EMERGENCY
 
@@ -283,15 +290,17 @@ def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> dict:
     urgent_text = {}
     by_label: Dict[str, List[bool]] = defaultdict(list)
     for v, r in zip(visitors, replies):
-        by_label[v.reply].append(v.reply == r)
+        by_label[v.reply].append(right_reply(v.reply, r))
     return {
         "n": len(visitors),
         "topic": sum(r == "topic" for r in replies) / len(replies),
-        "right_reply": sum(v.reply == r for v, r in zip(visitors, replies)) / len(replies),
+        "right_reply": sum(right_reply(v.reply, r) for v, r in zip(visitors, replies))
+        / len(replies),
         "per_label": {k: (sum(v), len(v)) for k, v in sorted(by_label.items())},
-        # Emergencies whose reply carries 999: the emergency and the
-        # safeguarding replies both open with it.
-        "emergency_999": sum(r in ("emergency", "safeguarding") for _, r in emergencies),
+        # Emergencies whose reply carries 999: every not-for-me reply does
+        # (tests/actions/test_not_for_me.py checks each); a topic, the
+        # fallback's buttons or another system's reply do not.
+        "emergency_999": sum(r in CARRIES_999 for _, r in emergencies),
         "emergency_n": len(emergencies),
         **urgent_text,
     }, replies

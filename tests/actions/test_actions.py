@@ -41,6 +41,8 @@ def test_password_question_gets_number_email_hours_and_menu(dispatcher, domain):
         "last_topic": "reset_password",
         "offered_topic": "prepare_call",
         "feedback_asked": ["reset_password"],
+        # Not a not-for-me reply: a follow-up to it is judged afresh.
+        "scope_reply": None,
     }
     text = answer_then_vote(dispatcher)
     assert text.endswith("Would you like to know what they will ask you on the call?")
@@ -203,11 +205,13 @@ def test_reinstatement_known_from_earlier_answers_in_full_without_asking(dispatc
     assert PHONE in texts(dispatcher)[0]
 
 
-def test_out_of_scope_says_what_it_can_help_with_and_gives_the_helpdesk(dispatcher, domain):
+def test_out_of_scope_says_in_one_line_what_it_is_for_and_offers_the_topics(dispatcher, domain):
     run(ActionExplainScope(), dispatcher, make_tracker("out_of_scope"), domain)
-    text = texts(dispatcher)[0]
-    assert text.startswith("I can help with NHSmail accounts for care homes:")
-    assert f"{NUMBER} or {FACTS['helpdesk_email']}" in text
+    [text] = texts(dispatcher)
+    assert text == CONTENT.fill(CONTENT.messages["other_short"])
+    assert "no person reads this chat" in text
+    assert button_payloads(dispatcher) == [f"/{name}" for name in CONTENT.scope_buttons]
+    assert NUMBER not in text
 
 
 def test_ask_affirmation_offers_two_likeliest_topics(dispatcher, domain):

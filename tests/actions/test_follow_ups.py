@@ -38,6 +38,7 @@ def test_yes_to_the_offer_gets_the_offered_answer(dispatcher, domain):
         "last_topic": "prepare_call",
         "offered_topic": None,
         "feedback_asked": ["prepare_call"],
+        "scope_reply": None,
     }
 
 
@@ -51,7 +52,7 @@ def test_no_to_the_offer_is_acknowledged_and_the_offer_is_dropped(dispatcher, do
     tracker = make_tracker("deny", slots={"offered_topic": "prepare_call"})
     events = run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     assert texts(dispatcher) == ["No problem. What do you need help with?"]
-    assert slots_set(events) == {"offered_topic": None}
+    assert slots_set(events) == {"offered_topic": None, "scope_reply": None}
     # ...so a later "yes" does not bring it back.
     again = make_tracker("affirm", slots={"offered_topic": None})
     run(ActionAnswerFollowUp(), dispatcher, again, domain)
@@ -115,6 +116,7 @@ def test_reset_and_what_they_check_get_one_reply_with_both(dispatcher, domain):
         "last_topic": "reset_password+prepare_call",
         "offered_topic": None,
         "feedback_asked": ["reset_password", "prepare_call"],
+        "scope_reply": None,
     }
     assert "/prepare_call" not in button_payloads(dispatcher)
 
@@ -158,7 +160,8 @@ def test_far_out_of_scope_gets_what_the_assistant_covers(dispatcher, domain):
         domain,
     )
     [text] = texts(dispatcher)
-    assert text.startswith("I can help with NHSmail accounts for care homes:")
+    # One short line and the topic buttons, not the list of twelve.
+    assert text == CONTENT.fill(CONTENT.messages["other_short"])
 
 
 def test_out_of_scope_naming_nhsmail_offers_nhsmail_topics_first(dispatcher, domain):

@@ -172,3 +172,42 @@ def test_the_period_defaults_to_the_retention_days():
     span, low, _ = period(NOW, 30, None, None)
     assert (span.start, span.end, span.asked_start) == (date(2025, 2, 10), date(2025, 3, 12), None)
     assert low == NOW.timestamp() - 30 * 86_400
+
+
+def test_visitors_and_urgent_messages_are_counted_by_kind_and_never_shown():
+    from reports.page import render
+    from reports.summary import summarise, terminal
+    from reports.tracker_data import activity
+
+    at = NOW.timestamp() - 3600
+
+    def said(text, intent, kind=None):
+        parse = {"intent": {"name": intent}}
+        if kind:
+            parse["open_world"] = {"kind": kind}
+        return ("sender-visitor-1", "user", {"text": text, "timestamp": at, "parse_data": parse})
+
+    rows = [
+        said("can I visit Ada Lovelace in room 4 on sunday", "out_of_scope", "visitor"),
+        said("my mother Grace is covered in bruises", "out_of_scope", "safeguarding"),
+        # The danger words count as the dialogue reads them, whatever the parse kept.
+        said("Alan has collapsed and is not breathing", "out_of_scope", "other"),
+        said("set a timer for ten minutes", "out_of_scope", "other"),
+    ]
+    span, _, _ = period(NOW, 30, None, None)
+    summary = summarise(activity(span, rows), None)
+    page = render(summary)
+    assert cells(page, "Not for this assistant, by who was asking") == [
+        ["someone in danger", "1"],
+        ["visitors (families, residents, applicants, suppliers)", "1"],
+        ["worries of abuse or neglect", "1"],
+    ]
+    # Anything else stays an unanswered question a content owner can read.
+    assert cells(page, "Unanswered questions") == [["1", "out of scope", "set a timer for ten minutes"]]
+    text = terminal(summary, "report.html")
+    for name in ("Ada", "Grace", "Alan", "bruises", "room 4"):
+        assert name not in page and name not in text
+    assert (
+        "  not for this assistant, counted only: someone in danger 1, visitors (families, "
+        "residents, applicants, suppliers) 1, worries of abuse or neglect 1"
+    ) in text

@@ -64,6 +64,18 @@ def _responses(domain: dict) -> Dict[str, str]:
     }
 
 
+def scope_openings(content: Content) -> List[str]:
+    """How each out-of-scope reply opens: another system's, a visitor's, the
+    urgent ones, anything else's, and the list of topics."""
+    names = ("other_system", "not_for_me", "urgent_emergency", "urgent_safeguarding")
+    openings = [content.fill(content.messages[n]).split(".")[0] for n in names]
+    return openings + [
+        content.fill(content.messages["other_short"]),
+        content.fill(content.messages["scope"]),
+        content.fill(content.messages["scope_follow_up"]),
+    ]
+
+
 def expected_fragments(content: Content, domain: dict, expect: str) -> List[str]:
     """Texts the reply must contain for ``expect``."""
     if expect in _responses(domain):
@@ -72,8 +84,6 @@ def expected_fragments(content: Content, domain: dict, expect: str) -> List[str]
         return [content.fill(content.messages[expect])]
     if expect == "other_system":
         return [content.messages["other_system"].split(".")[0]]
-    if expect == "scope":
-        return [content.fill(content.messages["scope"])]
     if expect == "not_all_deleted":
         return [content.fill(content.messages["reinstate_not_all"]).split(".")[0]]
     parts = guidance.compound_parts(expect) or [expect]
@@ -82,6 +92,13 @@ def expected_fragments(content: Content, domain: dict, expect: str) -> List[str]
 
 def check(content: Content, domain: dict, turn: Turn, reply: str) -> Optional[str]:
     """None when ``reply`` is the answer ``turn`` expects, else what is wrong."""
+    if turn.expect == "scope":
+        # Any of the not-for-me replies (who is asking picks one), never the menu.
+        if not any(opening in reply for opening in scope_openings(content)):
+            return "expected an out-of-scope reply"
+        if MENU_HEADING in reply:
+            return "scope: the reply gives NHSmail's phone menu"
+        return None
     missing = [f for f in expected_fragments(content, domain, turn.expect) if f not in reply]
     if missing:
         return f"expected {turn.expect}: missing {missing[0]!r}"

@@ -23,6 +23,20 @@ def slot_event(name: str, value: Any) -> Dict[str, Any]:
     return {"event": "slot", "name": name, "value": value}
 
 
+def action_event(name: str) -> Dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def after_reply(intent: str, action: str, **slots: Any) -> List[Dict[str, Any]]:
+    """The events of one earlier turn: the user's ``intent``, the assistant's
+    ``action``, the slots it set, then listening again."""
+    return (
+        [user_event(intent), action_event(action)]
+        + [slot_event(name, value) for name, value in slots.items()]
+        + [action_event("action_listen")]
+    )
+
+
 def make_tracker(
     intent: str,
     entities: Iterable[str] = (),
@@ -31,14 +45,24 @@ def make_tracker(
     ranking: Optional[List[Dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
     text: Optional[str] = None,
+    open_world: Optional[Dict[str, Any]] = None,
+    channel: Optional[str] = None,
 ) -> Tracker:
     """A tracker whose latest message has ``intent`` and these entity types.
 
     ``events`` are the earlier events; the latest user message is appended.
+    ``open_world`` is what nlp/open_world.py added to its parse data;
+    ``channel`` the input channel it came in on.
     """
     latest = user_event(intent, entities)["parse_data"]
     latest["intent_ranking"] = ranking or [latest["intent"]]
     latest["text"] = text if text is not None else f"/{intent}"
+    if open_world is not None:
+        latest["open_world"] = open_world
+    latest_event = user_event(intent, entities)
+    latest_event["text"] = latest["text"]
+    if channel:
+        latest_event["input_channel"] = channel
     all_slots = {
         "org_type": None,
         "all_accounts_deleted": None,
@@ -46,13 +70,14 @@ def make_tracker(
         "last_topic": None,
         "offered_topic": None,
         "feedback_asked": None,
+        "scope_reply": None,
     }
     all_slots.update(slots or {})
     return Tracker(
         sender_id="test",
         slots=all_slots,
         latest_message=latest,
-        events=list(events or []) + [user_event(intent, entities)],
+        events=list(events or []) + [latest_event],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},
