@@ -175,7 +175,9 @@ def answer_follow_up(
             # After "what will they ask me?" (a checklist, no menu), the
             # organisation type asks which menu path to take.
             return send(
-                dispatcher, guidance.render_topic(content, intents.HELPDESK_CONTACT, org_type), tracker
+                dispatcher,
+                guidance.render_topic(content, intents.HELPDESK_CONTACT, org_type),
+                tracker,
             )
     if any(guidance.has_menu(content, topic) for topic in topics):
         for_site = ALL_DELETED_TOPIC in topics

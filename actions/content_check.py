@@ -9,12 +9,12 @@ each where it is. Pure: no Rasa, nothing cached.
 import argparse
 import datetime
 import re
-from urllib.parse import urlsplit
 import string
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
+from urllib.parse import urlsplit
 
 import yaml
 from dateutil.relativedelta import relativedelta
@@ -91,6 +91,8 @@ def is_web_page(text: str) -> bool:
     """An https link to a named host, with no spaces: what a reply can link."""
     parts = urlsplit(text)
     return parts.scheme == "https" and "." in parts.netloc and not any(c.isspace() for c in text)
+
+
 # The accessibility statement's facts (the care provider's own), and its keys
 # that name a source with a url, which the statement links.
 ACCESSIBILITY_FACTS = ("organisation", "contact_email", "contact_phone")
@@ -436,7 +438,9 @@ def check_provider_contact(value: Any, sources: Mapping[str, Any]) -> Problems:
             problems.append(Problem(f"{path}.value", f"{text!r} is not an https link"))
         problems += check_sourced(entry, path, sources)
     unknown = sorted(set(section) - set(PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL))
-    problems += [Problem(f"provider_contact.{key}", "is not a contact this file knows") for key in unknown]
+    problems += [
+        Problem(f"provider_contact.{key}", "is not a contact this file knows") for key in unknown
+    ]
     return problems
 
 

@@ -19,13 +19,14 @@ What it decides, after the classifier, the fallback and OtherSystemGuard:
   in a message that does not name NHSmail, becomes `out_of_scope`; the
   classifier's ranking stays behind it;
 - the reverse: a message that names NHSmail, scores at or over the
-  threshold and names no other system, which the classifier put out of
-  scope, gets its likeliest topic ("rescued");
+  threshold, which the classifier put out of scope, gets its likeliest
+  topic ("rescued");
 - an `out_of_scope` message gets a kind, from the kinds of its nearest
   out-of-scope examples (data/nlu_open_world.yml), raised to `emergency`
   when its words say someone may be in danger (nlp/kinds.py).
 A yes or a no is never overridden: it answers a form's question or an
-answer's offer, and the dialogue reads it in that context.
+answer's offer, and the dialogue reads it in that context; nor is hello,
+thanks or goodbye.
 
 The final call is the dialogue's (actions/dialogue.py): it reads
 ``open_world`` from the parse data and, with the conversation, may answer a
@@ -43,22 +44,32 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlp import kinds
-from nlp.intents import COMPOUNDS, FEEDBACK, FORM_ANSWERS, OUT_OF_SCOPE, SHARE_PASSWORD, TOPICS
+from nlp.intents import (
+    COMPOUNDS,
+    FEEDBACK,
+    FORM_ANSWERS,
+    OUT_OF_SCOPE,
+    SHARE_PASSWORD,
+    SMALL_TALK,
+    TOPICS,
+)
 from nlp.secret_guard import put_first
-from nlp.systems import names_nhsmail, other_system_named
+from nlp.systems import names_nhsmail
 
 logger = logging.getLogger(__name__)
 
 # What the component adds to the parse data.
 OPEN_WORLD_KEY = "open_world"
 # Intents it never overrides: a yes or a no answers a form's question or an
-# offer, a vote is a click, and the guards' own decisions stand.
-KEPT = frozenset(FORM_ANSWERS + FEEDBACK) | {OUT_OF_SCOPE, SHARE_PASSWORD}
+# offer, hello, thanks and goodbye get their own short replies in any
+# language ("Diolch yn fawr"), a vote is a click, and the guards' own
+# decisions stand.
+KEPT = frozenset(FORM_ANSWERS + SMALL_TALK + FEEDBACK) | {OUT_OF_SCOPE, SHARE_PASSWORD}
 
 # What a message that names NHSmail may be rescued to: a topic.
 RESCUABLE = frozenset(TOPICS + COMPOUNDS)
@@ -224,7 +235,7 @@ class OpenWorldGuard(GraphComponent):
         except (ValueError, FileNotFoundError) as error:
             # A model without this component's files cannot judge scope:
             # say so loudly rather than answer everything as NHSmail.
-            raise ValueError(f"OpenWorldGuard: the trained model has no data ({error})")
+            raise ValueError(f"OpenWorldGuard: the trained model has no data ({error})") from error
 
     def kind(self, vector: np.ndarray, text: str) -> str:
         """The kind of an out-of-scope message: a vote of its nearest
@@ -236,9 +247,7 @@ class OpenWorldGuard(GraphComponent):
             nearest = np.argpartition(sims, -k)[-k:]
             votes: Dict[str, float] = {}
             for row in nearest:
-                votes[self.out_kinds[row]] = votes.get(self.out_kinds[row], 0.0) + float(
-                    sims[row]
-                )
+                votes[self.out_kinds[row]] = votes.get(self.out_kinds[row], 0.0) + float(sims[row])
             learned = max(votes, key=lambda name: votes[name])
         return kinds.decide(learned, text)
 
@@ -247,10 +256,10 @@ class OpenWorldGuard(GraphComponent):
         """A message that names NHSmail and is as close to the NHSmail
         questions as they are to each other, which the classifier still put
         out of scope, gets the classifier's likeliest topic: "who do I ring
-        about my NHS email" is staff's. Not when another system is named or
-        someone may be in danger."""
-        types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
-        if other_system_named(text, types) or kinds.in_danger(text):
+        about my NHS email" is staff's. Not when someone may be in danger.
+        (Another system named beside NHSmail is NHSmail's question too:
+        nlp/systems.py.)"""
+        if kinds.in_danger(text):
             return None
         ranking = message.get(INTENT_RANKING_KEY) or []
         topic = next((r.get("name") for r in ranking if r.get("name") in RESCUABLE), None)

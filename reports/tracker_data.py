@@ -208,7 +208,9 @@ def _conversation(
             label = _unanswered_kind(message.intent, after_no)
             after_no = False
             if label == OUT_OF_SCOPE and message.scope_kind in kinds.SENSITIVE:
-                result.sensitive[message.scope_kind] = result.sensitive.get(message.scope_kind, 0) + 1
+                result.sensitive[message.scope_kind] = (
+                    result.sensitive.get(message.scope_kind, 0) + 1
+                )
             elif label:
                 result.unanswered.append(Unanswered(message.day, label, message.text))
 

@@ -78,9 +78,7 @@ def load(splits: Sequence[str]) -> List[Request]:
 def measured(requests: Sequence[Request]) -> List[Request]:
     """The requests of the main measure: no account words, no small talk."""
     return [
-        r
-        for r in requests
-        if r.intent not in SMALL_TALK and not MENTIONS_ACCOUNTS.search(r.text)
+        r for r in requests if r.intent not in SMALL_TALK and not MENTIONS_ACCOUNTS.search(r.text)
     ]
 
 
@@ -89,9 +87,7 @@ def small_talk(requests: Sequence[Request]) -> List[Request]:
 
 
 def left_out(requests: Sequence[Request]) -> List[Request]:
-    return [
-        r for r in requests if r.intent not in SMALL_TALK and MENTIONS_ACCOUNTS.search(r.text)
-    ]
+    return [r for r in requests if r.intent not in SMALL_TALK and MENTIONS_ACCOUNTS.search(r.text)]
 
 
 @dataclass(frozen=True)

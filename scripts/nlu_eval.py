@@ -282,12 +282,11 @@ def right_reply(label: str, reply: str) -> bool:
     return label == reply or (label == "other" and reply == "other_system")
 
 
-def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> dict:
+def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> Tuple[dict, List[str]]:
     from nlp.kinds import EMERGENCY
 
     replies = [reply_kind(p) for p in parses]
     emergencies = [(v, r) for v, r in zip(visitors, replies) if v.reply == EMERGENCY]
-    urgent_text = {}
     by_label: Dict[str, List[bool]] = defaultdict(list)
     for v, r in zip(visitors, replies):
         by_label[v.reply].append(right_reply(v.reply, r))
@@ -302,7 +301,6 @@ def score_visitors(visitors: Sequence[Visitor], parses: Sequence[dict]) -> dict:
         # fallback's buttons or another system's reply do not.
         "emergency_999": sum(r in CARRIES_999 for _, r in emergencies),
         "emergency_n": len(emergencies),
-        **urgent_text,
     }, replies
 
 
@@ -358,7 +356,7 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
         )
         if errors and not lockbox:
             for v, r in zip(rows, replies):
-                if v.reply != r:
+                if not right_reply(v.reply, r):
                     lines.append(f"     [{v.kind}] {v.reply} -> {r}: {v.text}")
     if not clinc_sets:
         lines.append(f"== CLINC150: {clinc150.path()} is missing; its figures are skipped")
@@ -405,9 +403,7 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
             for s in ("test", "oos_test")
             for r in clinc150.measured(clinc_sets[s])
         ]
-        lines.append(
-            "   test + oos_test: " + clinc150.shares(both, TOPICS, conversation).line()
-        )
+        lines.append("   test + oos_test: " + clinc150.shares(both, TOPICS, conversation).line())
     if calibrate and meta:
         requests = clinc150.measured(clinc_sets["train+val"])
         by_text = dict(zip([r.text for r in clinc_sets["train+val"]], split_parses["train+val"]))
@@ -419,7 +415,9 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
             "   calibration on CLINC150 train + val (the rule: threshold = percentile p of the "
             "in-scope training examples' own scores; blind_dev.yml for what it costs):"
         )
-        lines.append("     p     threshold  CLINC150 topic  blind_dev questions read as out of scope")
+        lines.append(
+            "     p     threshold  CLINC150 topic  blind_dev questions read as out of scope"
+        )
         for p in PERCENTILES:
             t = float(np.percentile(loo, p))
             acted = [redecide(x, t) for x in chosen]

@@ -73,9 +73,11 @@ def main() -> int:
     print(f"CLINC150 train+val (+oos) measured requests {len(requests)}")
 
     intents = sorted(set(labels))
-    centroids = np.vstack([x_in[[j for j, l in enumerate(labels) if l == i]].mean(0) for i in intents])
+    centroids = np.vstack(
+        [x_in[[j for j, label in enumerate(labels) if label == i]].mean(0) for i in intents]
+    )
     centroids_n = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
-    resid = x_in - centroids[[intents.index(l) for l in labels]]
+    resid = x_in - centroids[[intents.index(label) for label in labels]]
     cov = np.cov(resid.T) + 0.1 * np.eye(x_in.shape[1])
     prec = np.linalg.inv(cov)
 

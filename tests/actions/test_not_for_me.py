@@ -69,7 +69,9 @@ def test_a_bereaved_relative_gets_kind_words_first(dispatcher, domain):
 def test_someone_in_danger_is_told_999_and_nothing_about_nhsmail(dispatcher, domain):
     explain(dispatcher, domain, text="he's collapsed", open_world=verdict("emergency"))
     [text] = texts(dispatcher)
-    assert text.startswith(f"If someone is in danger or seriously hurt, call {FACTS['emergency_number']} now.")
+    assert text.startswith(
+        f"If someone is in danger or seriously hurt, call {FACTS['emergency_number']} now."
+    )
     assert FACTS["emergency_number"] == "999"
     assert HELPDESK not in text and MENU not in text
     assert dispatcher.messages[0].get("buttons") in (None, [])
@@ -116,7 +118,9 @@ def test_another_system_still_goes_to_the_manager_or_it(dispatcher, domain):
         text="forgot the eMAR password",
         open_world=verdict("other"),
     )
-    tracker = make_tracker("out_of_scope", entities=["other_system"], text="forgot the eMAR password")
+    tracker = make_tracker(
+        "out_of_scope", entities=["other_system"], text="forgot the eMAR password"
+    )
     dispatcher.messages.clear()
     events = run(ActionExplainScope(), dispatcher, tracker, domain)
     assert texts(dispatcher)[0].startswith(CONTENT.messages["other_system"])
@@ -174,7 +178,9 @@ def test_a_follow_up_far_below_the_threshold_stays_out_of_scope(dispatcher, doma
     assert texts(dispatcher)[0] == CONTENT.fill(CONTENT.messages["other_short"])
 
 
-@pytest.mark.parametrize("channel, answered", [("teams", True), ("slack", True), ("socketio", False)])
+@pytest.mark.parametrize(
+    "channel, answered", [("teams", True), ("slack", True), ("socketio", False)]
+)
 def test_a_staff_channel_is_a_prior_for_nhsmail(dispatcher, domain, channel, answered):
     explain(
         dispatcher,
@@ -215,7 +221,9 @@ def test_an_nhsmail_question_after_a_visitors_reply_is_answered(dispatcher, doma
 
 
 def test_a_colleagues_death_is_still_the_leavers_answer_in_kind_words(dispatcher, domain):
-    tracker = make_tracker("remove_leaver", text="one of our nurses died last week, what about her email")
+    tracker = make_tracker(
+        "remove_leaver", text="one of our nurses died last week, what about her email"
+    )
     run(ActionAnswerTopic(), dispatcher, tracker, domain)
     text = texts(dispatcher)[0]
     assert text.startswith(CONTENT.messages["colleague_died"] + "\n\n")
@@ -239,10 +247,15 @@ def test_what_to_have_ready_after_the_new_starter_answer_fits_that_topic(dispatc
 
 def test_a_yes_to_the_new_starter_answers_offer_gets_the_same(dispatcher, domain):
     events = after_reply(
-        "add_user", "action_answer_topic", last_topic="add_user", offered_topic="prepare_new_starter"
+        "add_user",
+        "action_answer_topic",
+        last_topic="add_user",
+        offered_topic="prepare_new_starter",
     )
     tracker = make_tracker(
-        "affirm", events=events, slots={"last_topic": "add_user", "offered_topic": "prepare_new_starter"}
+        "affirm",
+        events=events,
+        slots={"last_topic": "add_user", "offered_topic": "prepare_new_starter"},
     )
     run(ActionAnswerFollowUp(), dispatcher, tracker, domain)
     assert texts(dispatcher)[0].startswith("The guide doesn't list what the helpdesk needs")

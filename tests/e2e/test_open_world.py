@@ -49,7 +49,9 @@ def test_someone_in_danger_is_told_999(servers, content):
 
 
 def test_a_worry_of_neglect_goes_to_the_council_and_the_cqc(servers, content):
-    [reply] = talk(servers, "I'm worried my gran is being neglected, she's always left in a wet bed")
+    [reply] = talk(
+        servers, "I'm worried my gran is being neglected, she's always left in a wet bed"
+    )
     assert content.facts["safeguarding_url"] in reply
     assert content.facts["cqc_phone"] in reply
     assert content.facts["helpdesk_phone"] not in reply
@@ -79,7 +81,9 @@ def test_a_short_follow_up_after_an_answer_is_answered_in_context(servers, conte
 
 
 def test_an_organisation_type_after_what_they_ask_gets_its_menu_path(servers, content):
-    first, then = talk(servers, "what will they ask me when I ring the helpdesk", "I'm in a pharmacy")
+    first, then = talk(
+        servers, "what will they ask me when I ring the helpdesk", "I'm in a pharmacy"
+    )
     assert "Have these ready:" in first
     label = content.org_types["pharmacy"]["label"]
     assert f"2. Choose your organisation type: {label}." in then
@@ -87,14 +91,18 @@ def test_an_organisation_type_after_what_they_ask_gets_its_menu_path(servers, co
 
 
 def test_what_to_have_ready_after_a_new_starter_fits_the_new_starter(servers):
-    first, then = talk(servers, "we have a new carer starting on monday", "what do I need to have ready?")
+    first, then = talk(
+        servers, "we have a new carer starting on monday", "what do I need to have ready?"
+    )
     assert then.startswith("The guide doesn't list what the helpdesk needs to add a new starter")
     assert "Have these ready:" not in then
 
 
 def test_another_subject_straight_after_an_answer_is_answered_on_it(servers, content):
     first, then = talk(
-        servers, "a nurse left last week, what do I do about her account", "and will the shared mailbox go too?"
+        servers,
+        "a nurse left last week, what do I do about her account",
+        "and will the shared mailbox go too?",
     )
     assert then.startswith(content.topics["shared_mailbox"].answer[0].split("{")[0])
 

@@ -57,8 +57,22 @@ def guard(tmp_path):
         examples.append(message(f"nhs {i}", v, "reset_password"))
     # Out of scope, by kind: visitors near the fifth axis, emergencies near the sixth.
     for i in range(10):
-        examples.append(message(f"visit {i}", unit(0, 0, 0, 0, 1.0, *(rng.normal(0, 0.1, 2))), "out_of_scope", "visitor"))
-        examples.append(message(f"help {i}", unit(0, 0, 0, 0, 0, 1.0, *(rng.normal(0, 0.1, 1))), "out_of_scope", "emergency"))
+        examples.append(
+            message(
+                f"visit {i}",
+                unit(0, 0, 0, 0, 1.0, *(rng.normal(0, 0.1, 2))),
+                "out_of_scope",
+                "visitor",
+            )
+        )
+        examples.append(
+            message(
+                f"help {i}",
+                unit(0, 0, 0, 0, 0, 1.0, *(rng.normal(0, 0.1, 1))),
+                "out_of_scope",
+                "emergency",
+            )
+        )
     storage = LocalModelStorage(tmp_path)
     component = OpenWorldGuard.create(
         {**OpenWorldGuard.get_default_config(), "k": 5, "percentile": 5.0},
@@ -113,10 +127,18 @@ def test_a_message_that_names_nhsmail_is_never_set_aside(guard):
     assert m.get(INTENT)["name"] == "reset_password"
 
 
-@pytest.mark.parametrize("intent", ["affirm", "deny", "feedback_yes", "share_password"])
+@pytest.mark.parametrize(
+    "intent", ["affirm", "deny", "greet", "thanks", "goodbye", "feedback_yes", "share_password"]
+)
 def test_form_answers_votes_and_guard_intents_are_never_overridden(guard, intent):
     [m] = guard.process([classified("whatever", unit(0, 0, 0, 0, 1), intent)])
     assert m.get(INTENT)["name"] == intent
+
+
+def test_an_organisation_type_far_from_the_questions_is_set_aside(guard):
+    # The dialogue takes it back when it follows an answer (actions/dialogue.py).
+    [m] = guard.process([classified("we sell cars", unit(0, 0, 0, 1), "inform_org_type")])
+    assert m.get(OPEN_WORLD_KEY)["rejected"] == "inform_org_type"
 
 
 def test_the_fallbacks_unsure_far_message_is_out_of_scope_too(guard):
@@ -185,3 +207,31 @@ def test_a_death_is_read_from_the_words(text, death):
 def test_an_unknown_learned_kind_is_other():
     assert kinds.decide("nonsense", "what's the weather") == kinds.OTHER
     assert kinds.decide(None, "what's the weather") == kinds.OTHER
+
+
+def ranked(text, vector, names):
+    m = message(text, vector)
+    ranking = [{"name": n, "confidence": c} for n, c in zip(names, (0.6, 0.3, 0.1))]
+    m.set(INTENT, ranking[0], add_to_output=True)
+    m.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    return m
+
+
+def test_a_message_naming_nhsmail_among_the_questions_is_rescued_from_out_of_scope(guard):
+    text = "who do I ring about my NHS email"
+    [m] = guard.process([ranked(text, unit(1, 0.05), ["out_of_scope", "helpdesk_contact"])])
+    assert m.get(INTENT)["name"] == "helpdesk_contact"
+    assert m.get(OPEN_WORLD_KEY)["rescued"] == "helpdesk_contact"
+
+
+@pytest.mark.parametrize(
+    "text, vector",
+    [
+        ("who do I ring about my NHS email", unit(0, 0, 0, 0, 1)),  # far from the questions
+        ("someone has collapsed, email nhs mail", unit(1, 0.05)),  # danger first
+        ("who do I ring, it's not about nhsmail", unit(1, 0.05)),  # says it is not NHSmail
+    ],
+)
+def test_no_rescue_far_away_in_danger_or_said_not_to_be_nhsmail(guard, text, vector):
+    [m] = guard.process([ranked(text, vector, ["out_of_scope", "helpdesk_contact"])])
+    assert m.get(INTENT)["name"] == "out_of_scope"

@@ -203,7 +203,9 @@ def test_visitors_and_urgent_messages_are_counted_by_kind_and_never_shown():
         ["worries of abuse or neglect", "1"],
     ]
     # Anything else stays an unanswered question a content owner can read.
-    assert cells(page, "Unanswered questions") == [["1", "out of scope", "set a timer for ten minutes"]]
+    assert cells(page, "Unanswered questions") == [
+        ["1", "out of scope", "set a timer for ten minutes"]
+    ]
     text = terminal(summary, "report.html")
     for name in ("Ada", "Grace", "Alan", "bruises", "room 4"):
         assert name not in page and name not in text
