@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER) nlp/open_world.py
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER) nlp/open_world.py nlp/open_world_examples.yml
 
 .PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge report export-unanswered compare-nlu eval bench soak lock clean
 

@@ -14,10 +14,15 @@ project's own training data by the rule in config.yml, the ``percentile`` of
 the in-scope examples' own scores (each scored against the others, leaving
 itself out). So a fresh clone trains and runs without the benchmark.
 
+It also keeps out-of-scope examples by kind: the training data's, and its
+own (nlp/open_world_examples.yml), which the classifier never sees. The
+mean cosine to the ``k`` nearest of those is the "outside" score.
+
 What it decides, after the classifier, the fallback and OtherSystemGuard:
-- a topic (or the fallback's "unsure") whose score is under the threshold,
-  in a message that does not name NHSmail, becomes `out_of_scope`; the
-  classifier's ranking stays behind it;
+- a topic (or the fallback's "unsure") in a message that does not name
+  NHSmail, whose score is under the threshold or whose outside score beats
+  it by more than ``margin``, becomes `out_of_scope`; the classifier's
+  ranking stays behind it;
 - the reverse: a message that names NHSmail, scores at or over the
   threshold, which the classifier put out of scope, gets its likeliest
   topic ("rescued");
@@ -35,11 +40,14 @@ rejected short follow-up, or a staff channel's message, after all.
 It runs before SecretGuard, so a password typed alongside still gets the warning.
 """
 
+import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -121,13 +129,32 @@ class OpenWorldGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            # Neighbours averaged for the in-scope score.
+            # Neighbours averaged for the in-scope and out-of-scope scores.
             "k": 5,
             # The threshold: this percentile of the in-scope examples' own scores.
-            "percentile": 2.0,
+            "percentile": 5.0,
+            # Set aside too when the out-of-scope examples are closer than the
+            # in-scope ones by more than this (cosine).
+            "margin": 0.0,
             # Neighbours that vote on an out-of-scope message's kind.
             "kind_k": 5,
+            # The guard's own out-of-scope examples by kind, encoded at
+            # training with the pipeline's encoder (MiniLMFeaturizer's settings).
+            "examples": "nlp/open_world_examples.yml",
+            "model_dir": "build/minilm",
+            "quantized": True,
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The examples file's digest: an edit to it retrains the guard
+        instead of Rasa restoring the old one from its cache."""
+        path = Path({**cls.get_default_config(), **config}["examples"])
+        return (
+            hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            if path.is_file()
+            else None
+        )
 
     def __init__(
         self,
@@ -183,7 +210,10 @@ class OpenWorldGuard(GraphComponent):
             if outside
             else np.zeros((0, self.in_scope.shape[1]), np.float32)
         )
-        self.out_kinds = tuple(out_kinds)
+        own, own_kinds = self.own_examples()
+        if len(own):
+            self.out_of_scope = np.vstack([self.out_of_scope, own]).astype(np.float32)
+        self.out_kinds = tuple(out_kinds) + own_kinds
         scores = leave_one_out_scores(self.in_scope, int(self.config["k"]))
         self.loo_scores = tuple(float(s) for s in np.sort(scores))
         self.threshold = float(np.percentile(scores, float(self.config["percentile"])))
@@ -197,6 +227,29 @@ class OpenWorldGuard(GraphComponent):
         )
         self.persist()
         return self._resource
+
+    def own_examples(self) -> Tuple[np.ndarray, Tuple[str, ...]]:
+        """The examples file's messages, encoded, and their kinds."""
+        path = Path(self.config["examples"])
+        if not path.is_file():
+            raise ValueError(f"OpenWorldGuard: {path} is missing")
+        by_kind = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kinds") or {}
+        texts, labels = [], []
+        for kind, examples in by_kind.items():
+            if kind not in kinds.KINDS:
+                raise ValueError(f"OpenWorldGuard: {path}: {kind!r} is not one of {kinds.KINDS}")
+            texts += [str(text) for text in examples or []]
+            labels += [kind] * len(examples or [])
+        if not texts:
+            return np.zeros((0, self.in_scope.shape[1]), np.float32), ()
+        from nlp.encoder import MiniLMEncoder
+
+        encoder = MiniLMEncoder(
+            Path(self.config["model_dir"]), bool(self.config["quantized"]), cache_size=0
+        )
+        vectors = np.vstack([e.sentence for e in encoder.encode(texts)]).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors, tuple(labels)
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
@@ -280,10 +333,17 @@ class OpenWorldGuard(GraphComponent):
             }
             intent = (message.get(INTENT) or {}).get("name")
             named = names_nhsmail(text)
-            if intent not in KEPT and score < self.threshold and not named:
+            if len(self.out_kinds):
+                outside = knn_score(self.out_of_scope, vector, int(self.config["k"]))
+                verdict["outside"] = round(outside, 4)
+                closer_outside = outside - score > float(self.config["margin"])
+            else:
+                closer_outside = False
+            far = score < self.threshold or closer_outside
+            if intent not in KEPT and far and not named:
                 verdict["rejected"] = intent
                 put_first(message, OUT_OF_SCOPE)
-            elif intent == OUT_OF_SCOPE and named and score >= self.threshold:
+            elif intent == OUT_OF_SCOPE and named and not far:
                 rescued = self.rescue(message, text)
                 if rescued:
                     verdict["rescued"] = rescued

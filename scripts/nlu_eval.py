@@ -215,7 +215,9 @@ REPLY_OF_KIND = {
 # The replies that say 999 (of REPLY_OF_KIND's values; not another system's).
 CARRIES_999 = ("emergency", "safeguarding", "provider_contact", "other")
 # Percentiles of the in-scope examples' own scores tried by the calibration.
-PERCENTILES = (1.0, 2.0, 3.0, 5.0, 7.5, 10.0)
+PERCENTILES = (2.0, 5.0, 7.5, 10.0)
+# Margins tried (None: the outside score unused).
+MARGINS = (None, 0.05, 0.0, -0.03)
 
 
 def pre_guard(parse: dict) -> str:
@@ -224,16 +226,19 @@ def pre_guard(parse: dict) -> str:
     return rejected or acted_intent(parse)
 
 
-def redecide(parse: dict, threshold: float) -> str:
-    """The acted intent had the guard's threshold been ``threshold``."""
+def redecide(parse: dict, threshold: float, margin: Optional[float]) -> str:
+    """The acted intent had the guard's threshold and margin been these
+    (``margin`` None: the outside score unused); the rescue aside."""
     from nlp.open_world import KEPT
     from nlp.systems import names_nhsmail
 
     intent = pre_guard(parse)
-    score = (parse.get("open_world") or {}).get("score")
+    verdict = parse.get("open_world") or {}
+    score, outside = verdict.get("score"), verdict.get("outside")
     if intent in KEPT or score is None:
         return intent
-    if score < threshold and not names_nhsmail(parse.get("text") or ""):
+    closer_outside = margin is not None and outside is not None and outside - score > margin
+    if (score < threshold or closer_outside) and not names_nhsmail(parse.get("text") or ""):
         return OUT_OF_SCOPE
     return intent
 
@@ -411,20 +416,29 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
             "   calibration on CLINC150 train + val (the rule: threshold = percentile p of the "
             "in-scope training examples' own scores; blind_dev.yml for what it costs):"
         )
+        visitors_dev = read_visitors(ROOT / VISITOR_FILES["visitors_dev"])
+        vis_parses = parse_all(model, [v.text for v in visitors_dev])
         lines.append(
-            "     p     threshold  CLINC150 topic  blind_dev questions read as out of scope"
+            "     p     margin  threshold  CLINC150 topic  visitors_dev topic  "
+            "blind_dev questions read as out of scope"
         )
+        n_topics = sum(1 for e in dev if is_topic(e.intent))
         for p in PERCENTILES:
             t = float(np.percentile(loo, p))
-            acted = [redecide(x, t) for x in chosen]
-            topic = clinc150.shares(acted, TOPICS, conversation).topic
-            lost = sum(
-                1
-                for e, x in zip(dev, dev_parses)
-                if is_topic(e.intent) and redecide(x, t) == OUT_OF_SCOPE
-            )
-            n_topics = sum(1 for e in dev if is_topic(e.intent))
-            lines.append(f"     {p:<5} {t:.4f}     {topic:6.2%}          {lost} of {n_topics}")
+            for m in MARGINS:
+                acted = [redecide(x, t, m) for x in chosen]
+                topic = clinc150.shares(acted, TOPICS, conversation).topic
+                vis = sum(redecide(x, t, m) in TOPICS for x in vis_parses) / len(vis_parses)
+                lost = sum(
+                    1
+                    for e, x in zip(dev, dev_parses)
+                    if is_topic(e.intent) and redecide(x, t, m) == OUT_OF_SCOPE
+                )
+                shown = "off" if m is None else f"{m:+.2f}"
+                lines.append(
+                    f"     {p:<5} {shown:6}  {t:.4f}     {topic:6.2%}          {vis:6.2%}"
+                    f"              {lost} of {n_topics}"
+                )
         lines.append(f"   the trained model's threshold: {meta['threshold']:.4f}")
     return lines
 

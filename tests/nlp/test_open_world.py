@@ -73,17 +73,20 @@ def guard(tmp_path):
                 "emergency",
             )
         )
-    storage = LocalModelStorage(tmp_path)
+    # The guard's own examples file, empty here: the kinds come with the data.
+    own = tmp_path / "own.yml"
+    own.write_text("kinds: {}\n")
+    config = {"k": 5, "percentile": 5.0, "margin": 0.0, "examples": str(own)}
+    (tmp_path / "model").mkdir()
+    storage = LocalModelStorage(tmp_path / "model")
     component = OpenWorldGuard.create(
-        {**OpenWorldGuard.get_default_config(), "k": 5, "percentile": 5.0},
+        {**OpenWorldGuard.get_default_config(), **config},
         storage,
         Resource("open_world"),
         ExecutionContext(None),
     )
     resource = component.train(TrainingData(examples))
-    return OpenWorldGuard.load(
-        {"k": 5, "percentile": 5.0}, storage, resource, ExecutionContext(None)
-    )
+    return OpenWorldGuard.load(config, storage, resource, ExecutionContext(None))
 
 
 def test_knn_score_is_the_mean_of_the_k_nearest_cosines():
@@ -112,6 +115,28 @@ def test_a_message_far_from_every_question_becomes_out_of_scope_with_its_kind(gu
     verdict = m.get(OPEN_WORLD_KEY)
     assert verdict["rejected"] == "add_user" and verdict["kind"] == "visitor"
     assert verdict["score"] < verdict["threshold"]
+
+
+def test_a_message_nearer_the_out_of_scope_examples_is_set_aside_too(guard):
+    # Over the threshold, but nearer a visitor's words than any question's.
+    vector = unit(0.6, 0, 0, 0, 0.8)
+    [m] = guard.process([classified("can my dad have a new carer", vector, "add_user")])
+    verdict = m.get(OPEN_WORLD_KEY)
+    assert verdict["outside"] > verdict["score"]
+    assert m.get(INTENT)["name"] == "out_of_scope" and verdict["kind"] == "visitor"
+
+
+def test_the_guards_own_examples_file_must_name_known_kinds(tmp_path):
+    own = tmp_path / "own.yml"
+    own.write_text("kinds:\n  strangers: [hello]\n")
+    component = OpenWorldGuard.create(
+        {**OpenWorldGuard.get_default_config(), "examples": str(own)},
+        LocalModelStorage(tmp_path),
+        Resource("open_world"),
+        ExecutionContext(None),
+    )
+    with pytest.raises(ValueError, match="'strangers' is not one of"):
+        component.own_examples()
 
 
 def test_a_message_close_to_the_questions_keeps_its_topic(guard):
