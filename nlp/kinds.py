@@ -37,7 +37,8 @@ _DANGER = re.compile(
     r"|\bfire\b|\bsmoke\b|\bknife\b|\bweapon\b|\battack(?:ing|ed)?\b|\bviolent\b"
     r"|\bhitting (?:him|her|them|me|my|a|the)\b|\bthreaten(?:ing|ed)?\b"
     r"|\bkill (?:myself|himself|herself)\b|\bend (?:my|his|her) life\b|\bsuicid"
-    r"|\bharm (?:myself|himself|herself)\b|\bgone missing\b|\bcan'?t find (?:him|her)\b"
+    r"|\bharm (?:myself|himself|herself)\b|\b(?:he|she|they)(?: has|'s| have|'ve)? gone missing\b"
+    r"|\bcan'?t find (?:him|her)\b"
     r"|\bambulance\b|\b999\b|\bemergency\b|\bin danger\b",
     re.IGNORECASE,
 )

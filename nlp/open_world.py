@@ -221,7 +221,7 @@ class OpenWorldGuard(GraphComponent):
             "OpenWorldGuard: %d in-scope and %d out-of-scope examples; threshold %.4f "
             "(percentile %s of the in-scope examples' own scores)",
             len(inside),
-            len(outside),
+            len(self.out_kinds),
             self.threshold,
             self.config["percentile"],
         )
