@@ -130,7 +130,7 @@ export-unanswered: $(VENV)/.installed ## the unanswered questions as NLU YAML to
 	$(BIN)/python -m reports export-unanswered $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
 
 eval: train ## what the model understands: per-intent F1, accuracy per kind, out-of-scope confusion
-	@$(BIN)/python -m scripts.nlu_eval 2>/dev/null
+	@$(BIN)/python -m scripts.nlu_eval $(if $(CALIBRATE),--calibrate) 2>/dev/null
 
 compare-nlu: spacy encoder ## retrain NLU variants; print accuracy, training and parse times
 	$(BIN)/python scripts/compare_nlu.py
