@@ -23,9 +23,9 @@ What it decides, after the classifier, the fallback and OtherSystemGuard:
   NHSmail, whose score is under the threshold or whose outside score beats
   it by more than ``margin``, becomes `out_of_scope`; the classifier's
   ranking stays behind it;
-- the reverse: a message that names NHSmail, scores at or over the
-  threshold, which the classifier put out of scope, gets its likeliest
-  topic ("rescued");
+- the reverse: a message that names NHSmail and is not far, which the
+  classifier put out of scope, is the fallback's "unsure" (its buttons are
+  NHSmail topics);
 - an `out_of_scope` message gets a kind, from the kinds of its nearest
   out-of-scope examples (data/nlu_open_world.yml), raised to `emergency`
   when its words say someone may be in danger (nlp/kinds.py).
@@ -52,22 +52,21 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlp import kinds
 from nlp.intents import (
-    COMPOUNDS,
     FEEDBACK,
     FORM_ANSWERS,
+    NLU_FALLBACK,
     OUT_OF_SCOPE,
     SHARE_PASSWORD,
     SMALL_TALK,
-    TOPICS,
 )
 from nlp.secret_guard import put_first
-from nlp.systems import names_nhsmail
+from nlp.systems import names_nhsmail, other_system_named
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +77,6 @@ OPEN_WORLD_KEY = "open_world"
 # language ("Diolch yn fawr"), a vote is a click, and the guards' own
 # decisions stand.
 KEPT = frozenset(FORM_ANSWERS + SMALL_TALK + FEEDBACK) | {OUT_OF_SCOPE, SHARE_PASSWORD}
-
-# What a message that names NHSmail may be rescued to: a topic.
-RESCUABLE = frozenset(TOPICS + COMPOUNDS)
 
 _IN_SCOPE_FILE = "in_scope.npy"
 _OUT_FILE = "out_of_scope.npy"
@@ -292,9 +288,19 @@ class OpenWorldGuard(GraphComponent):
 
     def kind(self, vector: np.ndarray, text: str) -> str:
         """The kind of an out-of-scope message: a vote of its nearest
-        out-of-scope examples, weighted by similarity, then the danger words."""
+        out-of-scope examples, weighted by similarity, then the danger words.
+
+        The vote counts only when those examples are as close as the
+        threshold asks of the in-scope ones: gibberish ("blorp the wibble")
+        is near nothing, and its nearest examples must not make it an
+        emergency. It is then ``other``, whose reply still says 999."""
         learned = None
-        if len(self.out_kinds):
+        outside = (
+            knn_score(self.out_of_scope, vector, int(self.config["k"]))
+            if len(self.out_kinds)
+            else -1.0
+        )
+        if outside >= self.threshold:
             sims = self.out_of_scope @ vector
             k = min(int(self.config["kind_k"]), sims.shape[0])
             nearest = np.argpartition(sims, -k)[-k:]
@@ -305,20 +311,9 @@ class OpenWorldGuard(GraphComponent):
         return kinds.decide(learned, text)
 
     @staticmethod
-    def rescue(message: Message, text: str) -> Optional[str]:
-        """A message that names NHSmail and is as close to the NHSmail
-        questions as they are to each other, which the classifier still put
-        out of scope, gets the classifier's likeliest topic: "who do I ring
-        about my NHS email" is staff's. Not when someone may be in danger.
-        (Another system named beside NHSmail is NHSmail's question too:
-        nlp/systems.py.)"""
-        if kinds.in_danger(text):
-            return None
-        ranking = message.get(INTENT_RANKING_KEY) or []
-        topic = next((r.get("name") for r in ranking if r.get("name") in RESCUABLE), None)
-        if topic:
-            put_first(message, topic)
-        return topic
+    def other_system(message: Message) -> bool:
+        types = [entity.get("entity") for entity in message.get(ENTITIES) or []]
+        return other_system_named(message.get(TEXT) or "", types)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -343,10 +338,12 @@ class OpenWorldGuard(GraphComponent):
             if intent not in KEPT and far and not named:
                 verdict["rejected"] = intent
                 put_first(message, OUT_OF_SCOPE)
-            elif intent == OUT_OF_SCOPE and named and not far:
-                rescued = self.rescue(message, text)
-                if rescued:
-                    verdict["rescued"] = rescued
+            elif intent == OUT_OF_SCOPE and named and not far and not self.other_system(message):
+                # It names NHSmail and sits among the NHSmail questions, yet
+                # the classifier put it out of scope: unsure, so the fallback
+                # offers NHSmail topics ("blorp nhsmail wibble").
+                verdict["unsure"] = True
+                put_first(message, NLU_FALLBACK)
             if (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE:
                 verdict["kind"] = self.kind(vector, text)
             message.set(OPEN_WORLD_KEY, verdict, add_to_output=True)

@@ -38,7 +38,7 @@ CLINC_TOPIC_AT_MOST = 0.01
 CLINC_OUT_OF_SCOPE_AT_LEAST = 0.95
 BLIND_MACRO_F1_AT_LEAST = 0.95
 VISITORS_TOPIC_TARGET, VISITORS_TOPIC_TODAY = 0.02, 0.03  # 4 of 142 today
-VISITORS_RIGHT_REPLY_TARGET, VISITORS_RIGHT_REPLY_TODAY = 0.90, 0.83  # 0.838 today
+VISITORS_RIGHT_REPLY_TARGET, VISITORS_RIGHT_REPLY_TODAY = 0.90, 0.81  # 0.817 today
 # blind_final.yml's NHSmail questions read as out of scope by the model of
 # main before the open-world guard (304bd80, seed 2024, `make eval`): the
 # target is no more; today the guard adds one.
