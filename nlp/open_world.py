@@ -95,9 +95,13 @@ def sentence_vector(message: Message) -> Optional[np.ndarray]:
 
 def knn_score(matrix: np.ndarray, vector: np.ndarray, k: int) -> float:
     """The mean cosine of ``vector`` to its ``k`` nearest rows (unit vectors)."""
-    sims = matrix @ vector
+    return top_k_mean(matrix @ vector, k)
+
+
+def top_k_mean(sims: np.ndarray, k: int) -> float:
+    """The mean of the ``k`` highest of ``sims``; -1 (no neighbour) when empty."""
     k = min(k, sims.shape[0])
-    return float(np.partition(sims, -k)[-k:].mean())
+    return float(np.partition(sims, -k)[-k:].mean()) if k else -1.0
 
 
 def leave_one_out_scores(matrix: np.ndarray, k: int) -> np.ndarray:
@@ -286,22 +290,17 @@ class OpenWorldGuard(GraphComponent):
             # say so loudly rather than answer everything as NHSmail.
             raise ValueError(f"OpenWorldGuard: the trained model has no data ({error})") from error
 
-    def kind(self, vector: np.ndarray, text: str) -> str:
-        """The kind of an out-of-scope message: a vote of its nearest
-        out-of-scope examples, weighted by similarity, then the danger words.
+    def kind(self, sims: np.ndarray, outside: float, text: str) -> str:
+        """The kind of an out-of-scope message, from its cosines ``sims`` to
+        the out-of-scope examples and their top-k mean ``outside``: a vote of
+        the nearest, weighted by similarity, then the danger words.
 
         The vote counts only when those examples are as close as the
         threshold asks of the in-scope ones: gibberish ("blorp the wibble")
         is near nothing, and its nearest examples must not make it an
         emergency. It is then ``other``, whose reply still says 999."""
         learned = None
-        outside = (
-            knn_score(self.out_of_scope, vector, int(self.config["k"]))
-            if len(self.out_kinds)
-            else -1.0
-        )
         if outside >= self.threshold:
-            sims = self.out_of_scope @ vector
             k = min(int(self.config["kind_k"]), sims.shape[0])
             nearest = np.argpartition(sims, -k)[-k:]
             votes: Dict[str, float] = {}
@@ -328,12 +327,13 @@ class OpenWorldGuard(GraphComponent):
             }
             intent = (message.get(INTENT) or {}).get("name")
             named = names_nhsmail(text)
-            if len(self.out_kinds):
-                outside = knn_score(self.out_of_scope, vector, int(self.config["k"]))
-                verdict["outside"] = round(outside, 4)
-                closer_outside = outside - score > float(self.config["margin"])
-            else:
-                closer_outside = False
+            # One product with the out-of-scope examples: the outside score and the kind.
+            out_sims = self.out_of_scope @ vector
+            outside = top_k_mean(out_sims, int(self.config["k"]))
+            verdict["outside"] = round(outside, 4)
+            closer_outside = bool(len(self.out_kinds)) and outside - score > float(
+                self.config["margin"]
+            )
             far = score < self.threshold or closer_outside
             if intent not in KEPT and far and not named:
                 verdict["rejected"] = intent
@@ -345,6 +345,6 @@ class OpenWorldGuard(GraphComponent):
                 verdict["unsure"] = True
                 put_first(message, NLU_FALLBACK)
             if (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE:
-                verdict["kind"] = self.kind(vector, text)
+                verdict["kind"] = self.kind(out_sims, outside, text)
             message.set(OPEN_WORLD_KEY, verdict, add_to_output=True)
         return messages
