@@ -36,9 +36,8 @@ STAFF_CHANNELS = ("teams", "slack")
 FOLLOW_UP_WORDS = 8
 # How far under the threshold the conversation may still take a message as
 # NHSmail's: straight after an answer (a short follow-up), or on a staff
-# channel. Chosen on CLINC150's train and val splits so that, even in those
-# places, about 1% more of its everyday requests would pass
-# (docs/understanding.md, "The conversation decides").
+# channel. The same width as the guard's outside margin; it has not been
+# calibrated on its own (docs/understanding.md, "How it decides").
 CONTEXT_MARGIN = 0.05
 # The actions whose reply answered an NHSmail topic.
 ANSWER_ACTIONS = (
