@@ -382,23 +382,8 @@ def check_accessibility(value: Any, sources: Mapping[str, Any]) -> Problems:
             Problem(f"accessibility.{REVIEW_OVERRIDE}", "must be a positive whole number of months")
         )
     for name in ACCESSIBILITY_FACTS:
-        path, fact = f"accessibility.{name}", section.get(name)
-        if fact is None:
-            problems.append(Problem(path, "missing"))
-            continue
-        if not isinstance(fact, Mapping):
-            problems.append(Problem(path, "expected a value, a source and a reviewed date"))
-            continue
-        text = fact.get("value")
-        if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(f"{path}.value", "must be non-empty text"))
-        elif name == "contact_email" and not EMAIL_ADDRESS.fullmatch(text):
-            problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
-        elif name == "contact_phone" and not PHONE_NUMBER.fullmatch(text):
-            problems.append(
-                Problem(f"{path}.value", f"{text!r} is not a phone number (digits and spaces)")
-            )
-        problems += check_sourced(fact, path, sources)
+        form = {"contact_email": "email", "contact_phone": "phone"}.get(name, "text")
+        problems += check_contact(section.get(name), f"accessibility.{name}", form, sources)
     for key in ACCESSIBILITY_SOURCES:
         named = section.get(key)
         source = sources.get(named) if isinstance(named, str) else None
@@ -409,6 +394,28 @@ def check_accessibility(value: Any, sources: Mapping[str, Any]) -> Problems:
     return problems
 
 
+def check_contact(entry: Any, path: str, form: str, sources: Mapping[str, Any]) -> Problems:
+    """One contact a reply or page gives: a value of its ``form`` ("text",
+    "phone", "email" or an https "page"), with a source and a reviewed date."""
+    if entry is None:
+        return [Problem(path, "missing")]
+    if not isinstance(entry, Mapping):
+        return [Problem(path, "expected a value, a source and a reviewed date")]
+    problems: Problems = []
+    text = entry.get("value")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(Problem(f"{path}.value", "must be non-empty text"))
+    elif form == "email" and not EMAIL_ADDRESS.fullmatch(text):
+        problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
+    elif form == "phone" and not PHONE_NUMBER.fullmatch(text):
+        problems.append(
+            Problem(f"{path}.value", f"{text!r} is not a phone number (digits and spaces)")
+        )
+    elif form == "page" and not is_web_page(text):
+        problems.append(Problem(f"{path}.value", f"{text!r} is not an https link"))
+    return problems + check_sourced(entry, path, sources)
+
+
 def check_provider_contact(value: Any, sources: Mapping[str, Any]) -> Problems:
     """The care provider's contacts for visitors: each sourced and dated, the
     phone a phone number, the email an address, the pages https links."""
@@ -417,26 +424,10 @@ def check_provider_contact(value: Any, sources: Mapping[str, Any]) -> Problems:
     if value is None:
         return [Problem("provider_contact", "missing: the provider's contacts for visitors")]
     for key in PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL:
-        path, entry = f"provider_contact.{key}", section.get(key)
-        if entry is None:
-            if key in PROVIDER_CONTACT:
-                problems.append(Problem(path, "missing"))
+        if section.get(key) is None and key in PROVIDER_CONTACT_OPTIONAL:
             continue
-        if not isinstance(entry, Mapping):
-            problems.append(Problem(path, "expected a value, a source and a reviewed date"))
-            continue
-        text = entry.get("value")
-        if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(f"{path}.value", "must be non-empty text"))
-        elif key == "phone" and not PHONE_NUMBER.fullmatch(text):
-            problems.append(
-                Problem(f"{path}.value", f"{text!r} is not a phone number (digits and spaces)")
-            )
-        elif key == "email" and not EMAIL_ADDRESS.fullmatch(text):
-            problems.append(Problem(f"{path}.value", f"{text!r} is not an email address"))
-        elif key.endswith("_url") and not is_web_page(text):
-            problems.append(Problem(f"{path}.value", f"{text!r} is not an https link"))
-        problems += check_sourced(entry, path, sources)
+        form = "page" if key.endswith("_url") else key if key in ("phone", "email") else "text"
+        problems += check_contact(section.get(key), f"provider_contact.{key}", form, sources)
     unknown = sorted(set(section) - set(PROVIDER_CONTACT + PROVIDER_CONTACT_OPTIONAL))
     problems += [
         Problem(f"provider_contact.{key}", "is not a contact this file knows") for key in unknown

@@ -290,3 +290,34 @@ def test_the_statements_review_date_and_linked_sources_are_checked():
         ),
         (advisory, "accessibility.advisory_service", "'guide' is not a source with a url"),
     ]
+
+
+# --- the provider's contacts for visitors ---------------------------------------------
+
+
+def test_a_providers_contact_in_the_wrong_form_names_its_line():
+    contacts = RAW["provider_contact"]
+    phone = line_number(TEXT, r"^  phone:", after=r"^provider_contact:")
+    jobs = line_number(TEXT, r"^  jobs_url:", after=r"^provider_contact:")
+    text = retype(phone, contacts["phone"]["value"], "ring reception")
+    text = retype(jobs, contacts["jobs_url"]["value"], "www.care-provider.example/jobs", text)
+    assert found(text) == [
+        (
+            phone,
+            "provider_contact.phone.value",
+            "'ring reception' is not a phone number (digits and spaces)",
+        ),
+        (
+            jobs,
+            "provider_contact.jobs_url.value",
+            "'www.care-provider.example/jobs' is not an https link",
+        ),
+    ]
+
+
+def test_a_provider_with_one_home_may_leave_out_find_your_home_but_not_its_phone():
+    start = r"^provider_contact:"
+    text = delete(line_number(TEXT, r"^  find_home_url:", after=start))
+    assert found(text) == []
+    text = delete(line_number(text, r"^  phone:", after=start), text)
+    assert found(text) == [(line_number(text, start), "provider_contact.phone", "missing")]
