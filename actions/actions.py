@@ -170,8 +170,8 @@ def answer_follow_up(
     if intent in (intents.AFFIRM, intents.DENY):
         return send(dispatcher, guidance.acknowledge(content, intent == intents.AFFIRM))
     topics = [t for t in (last or "").split(COMPOUND_SEPARATOR) if t in content.topics]
-    if topics and not any(guidance.has_menu_path(content, topic) for topic in topics):
-        if any(guidance.has_menu(content, topic) for topic in topics):
+    if any(guidance.has_menu(content, topic) for topic in topics):
+        if not any(guidance.has_menu_path(content, topic) for topic in topics):
             # After "what will they ask me?" (a checklist, no menu), the
             # organisation type asks which menu path to take.
             return send(
@@ -179,7 +179,6 @@ def answer_follow_up(
                 guidance.render_topic(content, intents.HELPDESK_CONTACT, org_type),
                 tracker,
             )
-    if any(guidance.has_menu(content, topic) for topic in topics):
         for_site = ALL_DELETED_TOPIC in topics
         return send(
             dispatcher, guidance.render_topics(content, topics, org_type, for_site), tracker

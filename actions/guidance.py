@@ -185,20 +185,21 @@ def choose_topic(
     return intent if intent in TOPIC_INTENTS else None
 
 
-def has_menu(content: Content, topic_name: str) -> bool:
-    """The topic's answer gives the phone menu, which depends on the organisation type."""
+def _has_block(content: Content, topic_name: str, blocks: Sequence[str]) -> bool:
     return any(
-        isinstance(part, dict) and part.get("block") in ("menu_path", "identity_checklist")
+        isinstance(part, dict) and part.get("block") in blocks
         for part in content.topics[topic_name].answer
     )
+
+
+def has_menu(content: Content, topic_name: str) -> bool:
+    """The topic's answer gives the phone menu, which depends on the organisation type."""
+    return _has_block(content, topic_name, ("menu_path", "identity_checklist"))
 
 
 def has_menu_path(content: Content, topic_name: str) -> bool:
     """The topic's answer gives the phone-menu path itself."""
-    return any(
-        isinstance(part, dict) and part.get("block") == "menu_path"
-        for part in content.topics[topic_name].answer
-    )
+    return _has_block(content, topic_name, ("menu_path",))
 
 
 def org_noted(content: Content, org_type: Optional[str]) -> Reply:
