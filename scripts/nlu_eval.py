@@ -342,10 +342,15 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
             clinc_sets["train+val"] = clinc150.load(["train", "val", "oos_train", "oos_val"])
         for requests in clinc_sets.values():
             texts += [r.text for r in requests]
-    parses = parse_all(model, texts)
+    # One model load for every text: the calibration's blind_dev goes at the end.
+    dev = read_examples(ROOT / FILES["blind_dev"]) if calibrate else []
+    parses = parse_all(model, texts + [e.text for e in dev])
+    dev_parses = parses[len(texts) :]
+    visitor_parses: Dict[str, List[dict]] = {}
     at = 0
     for name, rows in visitors.items():
         chunk = parses[at : at + len(rows)]
+        visitor_parses[name] = chunk
         at += len(rows)
         figures, replies = score_visitors(rows, chunk)
         lockbox = name == VISITORS_LOCKBOX
@@ -409,15 +414,12 @@ def evaluate_open_world(model: str, calibrate: bool, errors: bool) -> List[str]:
         requests = clinc150.measured(clinc_sets["train+val"])
         by_text = dict(zip([r.text for r in clinc_sets["train+val"]], split_parses["train+val"]))
         chosen = [by_text[r.text] for r in requests]
-        dev = read_examples(ROOT / FILES["blind_dev"])
-        dev_parses = parse_all(model, [e.text for e in dev])
         loo = np.asarray(meta["loo_scores"])
         lines.append(
             "   calibration on CLINC150 train + val (the rule: threshold = percentile p of the "
             "in-scope training examples' own scores; blind_dev.yml for what it costs):"
         )
-        visitors_dev = read_visitors(ROOT / VISITOR_FILES["visitors_dev"])
-        vis_parses = parse_all(model, [v.text for v in visitors_dev])
+        vis_parses = visitor_parses["visitors_dev"]
         lines.append(
             "     p     margin  threshold  CLINC150 topic  visitors_dev topic  "
             "blind_dev questions read as out of scope"
