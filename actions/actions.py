@@ -145,11 +145,9 @@ def explain_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     if followed:
         return send(dispatcher, guidance.again_not_for_me(content, followed))
     kind = dialogue.scope_kind(tracker)
-    if kind in (kinds.EMERGENCY, kinds.SAFEGUARDING):
-        return send(dispatcher, guidance.not_for_me(content, kind))
     if kind == kinds.OTHER_SYSTEM:
         return send(dispatcher, guidance.scope(content, other_system=True))
-    if dialogue.names_nhsmail(tracker):
+    if kind == kinds.CLARIFY:
         return send(dispatcher, guidance.clarify(content, dialogue.likely_intents(tracker), True))
     return send(
         dispatcher, guidance.not_for_me(content, kind, bereaved=dialogue.mentions_death(tracker))

@@ -111,13 +111,13 @@ def answer_anyway(tracker: Tracker) -> Optional[str]:
 
 
 def scope_kind(tracker: Tracker) -> str:
-    """Who is asking, for a message that is not for this assistant."""
-    if names_other_system(tracker):
-        return kinds.OTHER_SYSTEM
-    kind = open_world(tracker).get("kind")
-    # The danger words again: a message that reached here without the
-    # guard's kind (a payload, the HTTP API's parse) still gets 999.
-    return kinds.decide(kind if kind in kinds.KINDS else None, latest_text(tracker))
+    """Which reply a message that is not for this assistant gets
+    (nlp/kinds.py's reply_kind): the guard's kind, with the danger words
+    again, since a message that reached here without it (a payload, the
+    HTTP API's parse) must still get 999."""
+    return kinds.reply_kind(
+        open_world(tracker).get("kind"), latest_text(tracker), latest_entity_types(tracker)
+    )
 
 
 def follows_not_for_me(tracker: Tracker) -> Optional[str]:
@@ -139,10 +139,6 @@ def mentions_death(tracker: Tracker) -> bool:
 
 def names_nhsmail(tracker: Tracker) -> bool:
     return systems.names_nhsmail(latest_text(tracker))
-
-
-def names_other_system(tracker: Tracker) -> bool:
-    return systems.other_system_named(latest_text(tracker), latest_entity_types(tracker))
 
 
 def likely_intents(tracker: Tracker) -> List[str]:

@@ -6,7 +6,9 @@ and the content owner's report all use them.
 """
 
 import re
-from typing import Optional
+from typing import Iterable, Optional
+
+from nlp.systems import names_nhsmail, other_system_named
 
 # The kinds, as data/nlu_open_world.yml labels its out-of-scope examples.
 VISITOR = "visitor"  # families, residents, applicants, visitors, suppliers
@@ -16,6 +18,9 @@ OTHER = "other"  # anything else
 # Set by the dialogue, not learned: a staff member's other system
 # (nlp/systems.py decides it).
 OTHER_SYSTEM = "other_system"
+# Not a kind of asker: an out-of-scope message that names NHSmail, offered
+# NHSmail topics as buttons.
+CLARIFY = "clarify"
 
 KINDS = (VISITOR, SAFEGUARDING, EMERGENCY, OTHER)
 # Kinds whose text carries residents' names and health: the content owner's
@@ -73,3 +78,21 @@ def decide(learned: Optional[str], text: str) -> str:
     if in_danger(text):
         return EMERGENCY
     return learned if learned in KINDS else OTHER
+
+
+def reply_kind(learned: Optional[str], text: str, entity_types: Iterable[str] = ()) -> str:
+    """Which reply an out-of-scope message gets, in this order: someone in
+    danger or a worry of abuse first; then another system of the care home's;
+    then NHSmail topics for one that names NHSmail; then who is asking.
+
+    The dialogue (actions/actions.py) answers by it and `make eval` scores
+    by it, so the two cannot drift. ``learned`` is nlp/open_world.py's kind,
+    None when the message reached the dialogue without one (a payload)."""
+    kind = decide(learned if learned in KINDS else None, text)
+    if kind in (EMERGENCY, SAFEGUARDING):
+        return kind
+    if other_system_named(text, entity_types):
+        return OTHER_SYSTEM
+    if names_nhsmail(text):
+        return CLARIFY
+    return kind

@@ -248,7 +248,6 @@ def reply_kind(parse: dict) -> str:
     conversation before it: "topic", "fallback", "conversation", or a
     not-for-me kind's reply (REPLY_OF_KIND's values)."""
     from nlp import kinds
-    from nlp.systems import other_system_named
 
     intent = acted_intent(parse)
     if intent == NLU_FALLBACK:
@@ -257,13 +256,14 @@ def reply_kind(parse: dict) -> str:
         return "conversation"
     if intent != OUT_OF_SCOPE:
         return "topic"
-    kind = (parse.get("open_world") or {}).get("kind") or kinds.OTHER
-    if kind in (kinds.EMERGENCY, kinds.SAFEGUARDING):
-        return REPLY_OF_KIND[kind]
     types = [e.get("entity") for e in parse.get("entities") or []]
-    if other_system_named(parse.get("text") or "", types):
-        return "other_system"
-    return REPLY_OF_KIND.get(kind, "other")
+    kind = kinds.reply_kind(
+        (parse.get("open_world") or {}).get("kind"), parse.get("text") or "", types
+    )
+    # Another system's reply, and the NHSmail topics' buttons, as their own.
+    return {kinds.OTHER_SYSTEM: "other_system", kinds.CLARIFY: "fallback"}.get(
+        kind, REPLY_OF_KIND.get(kind, "other")
+    )
 
 
 @dataclass(frozen=True)

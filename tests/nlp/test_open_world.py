@@ -256,3 +256,18 @@ def test_gibberish_near_nothing_is_other_whatever_its_nearest_examples(guard):
         [classified("blorp the wibble", unit(0, 0, 0, 0, 0, 0.2, 0, 1), "add_user")]
     )
     assert m.get(OPEN_WORLD_KEY)["kind"] == "other"
+
+
+@pytest.mark.parametrize(
+    "learned, text, types, reply",
+    [
+        # Danger before another system: a fire by the eMAR trolley is a fire.
+        ("other", "there's a fire by the emar trolley", ["other_system"], "emergency"),
+        ("visitor", "the emar login is broken", ["other_system"], "other_system"),
+        ("other", "blorp nhsmail wibble", [], "clarify"),
+        ("visitor", "can I visit on sunday", [], "visitor"),
+        (None, "/out_of_scope", [], "other"),
+    ],
+)
+def test_the_reply_to_an_out_of_scope_message_in_order(learned, text, types, reply):
+    assert kinds.reply_kind(learned, text, types) == reply
