@@ -144,36 +144,25 @@ def test_a_short_follow_up_straight_after_an_answer_is_judged_with_it(dispatcher
     assert texts(dispatcher)[0] == get_answer("outlook_setup")
 
 
-def test_the_same_words_with_no_answer_before_them_stay_out_of_scope(dispatcher, domain):
+@pytest.mark.parametrize(
+    "text, after_answer, score",
+    [
+        # The same words with no answer before them.
+        ("and on a new phone?", False, 0.40),
+        # Long: not a follow-up.
+        ("and what is the best way to cook a roast chicken for a big family dinner", True, 0.40),
+        # Far below the threshold.
+        ("set a timer", True, 0.20),
+    ],
+)
+def test_set_aside_it_stays_out_of_scope(dispatcher, domain, text, after_answer, score):
+    context = {"events": ANSWERED, "slots": {"last_topic": "reset_password"}}
     explain(
         dispatcher,
         domain,
-        text="and on a new phone?",
-        open_world=verdict("other", "outlook_setup", score=0.40),
-    )
-    assert texts(dispatcher)[0] == CONTENT.fill(CONTENT.messages["other_short"])
-
-
-def test_a_long_message_after_an_answer_is_not_a_follow_up(dispatcher, domain):
-    explain(
-        dispatcher,
-        domain,
-        text="and what is the best way to cook a roast chicken for a big family dinner",
-        events=ANSWERED,
-        slots={"last_topic": "reset_password"},
-        open_world=verdict("other", "outlook_setup", score=0.40),
-    )
-    assert texts(dispatcher)[0] == CONTENT.fill(CONTENT.messages["other_short"])
-
-
-def test_a_follow_up_far_below_the_threshold_stays_out_of_scope(dispatcher, domain):
-    explain(
-        dispatcher,
-        domain,
-        text="set a timer",
-        events=ANSWERED,
-        slots={"last_topic": "reset_password"},
-        open_world=verdict("other", "reset_password", score=0.20),
+        text=text,
+        open_world=verdict("other", "outlook_setup", score=score),
+        **(context if after_answer else {}),
     )
     assert texts(dispatcher)[0] == CONTENT.fill(CONTENT.messages["other_short"])
 
