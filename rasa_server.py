@@ -5,12 +5,14 @@ Rasa starts, it:
 
 1. reads and checks the settings (settings.py), stopping with a message that
    names a bad variable, or SANIC_WORKERS > 1 beside the website chat;
-2. installs the project's Rasa patches (patches/__init__.py), all of them
+2. refuses to start without AT_REST_KEY, the key that seals what the tracker
+   store and the event broker keep (stores/sealing.py);
+3. installs the project's Rasa patches (patches/__init__.py), all of them
    unless RASA_STOCK_ACTION_CHECK=1 keeps Rasa's own action-reply check;
-3. masks every log line when it is formatted, Rasa's own included;
-4. loads the secret detector's tables, so that the first message does not
+4. masks every log line when it is formatted, Rasa's own included;
+5. loads the secret detector's tables, so that the first message does not
    wait for them;
-5. when METRICS_PORT is set, serves the server's Prometheus metrics on
+6. when METRICS_PORT is set, serves the server's Prometheus metrics on
    127.0.0.1:METRICS_PORT (metrics.py), apart from Rasa's own port. With
    SANIC_WORKERS > 1 each worker is a process forked from this one, counting
    in files of its own in a fresh directory (Prometheus' multiprocess mode),
@@ -42,6 +44,12 @@ def main() -> None:
     refused = workers_refused(settings.sanic_workers, credentials_path(sys.argv[1:]))
     if refused:
         sys.exit(refused)
+    from stores import sealing
+
+    try:
+        sealing.from_settings(settings)
+    except sealing.KeyProblem as problem:
+        sys.exit(str(problem))
     if settings.metrics_port and settings.sanic_workers > 1:
         _count_in_files_shared_by_the_workers()
     import patches

@@ -153,6 +153,23 @@ class Settings(BaseModel):
         "action server",
         "The content file the replies are built from.",
     )
+    # Privacy at rest
+    at_rest_key: Optional[SecretStr] = _setting(
+        None,
+        "AT_REST_KEY",
+        "privacy at rest",
+        "Fernet key (secret) that seals every stored and published event, user text "
+        "included (stores/sealing.py). Every Rasa server refuses to start without it; "
+        "`make run` makes a development key in var/at-rest.key when it is unset; "
+        "`python -m stores.sealing new-key` prints a new one.",
+    )
+    at_rest_previous_keys: Optional[SecretStr] = _setting(
+        None,
+        "AT_REST_PREVIOUS_KEYS",
+        "privacy at rest",
+        "Earlier keys (secret, separated by commas) that still open what they sealed, "
+        "while `python -m stores.sealing rotate` re-seals it with AT_REST_KEY.",
+    )
     # Retention
     retention_days: float = _setting(
         30,
@@ -388,6 +405,21 @@ class Settings(BaseModel):
                     "(scheme and host, no path)"
                 )
         return list(origins)
+
+    @validator("at_rest_key", "at_rest_previous_keys")
+    def _fernet_keys(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            for key in value.get_secret_value().split(","):
+                try:
+                    Fernet(key.strip())
+                except (ValueError, TypeError):
+                    raise ValueError(
+                        "not a Fernet key (32 bytes, URL-safe base64); "
+                        "`python -m stores.sealing new-key` prints one"
+                    ) from None
+        return value
 
     def by_variable(self) -> Dict[str, Optional[str]]:
         """Each variable's value as text (secrets revealed: for the code that uses them)."""

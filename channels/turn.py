@@ -32,6 +32,7 @@ import metrics
 from channels.guard import MessageGuard, clean_text
 from channels.idempotency import user_message
 from channels.state import ChannelState
+from nlp.privacy import withheld_from_logs
 from patches import require_installed
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,11 @@ class Turns:
             raise Refused(refusal)
         started = time.perf_counter()
         try:
-            await on_new_message(user_message(text, output, sender, channel, message_id, replay))
+            # No log line of the turn quotes the message (nlp/privacy.py).
+            with withheld_from_logs(text):
+                await on_new_message(
+                    user_message(text, output, sender, channel, message_id, replay)
+                )
         except Exception as error:  # the log has no message text
             logger.exception("The %s channel could not handle a message.", channel)
             metrics.count_refused("unavailable", channel)

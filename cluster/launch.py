@@ -299,6 +299,13 @@ def _interrupt(*_: object) -> None:
 
 def main() -> None:
     settings = settings_from_env()
+    if get_settings().at_rest_key is None:
+        # A production profile: no development key is made for it.
+        sys.exit(
+            "AT_REST_KEY is not set: the cluster seals conversations at rest and will not "
+            "start without the key (docs/security.md). For a trial on this machine: "
+            "AT_REST_KEY=$(.venv/bin/python -m stores.sealing new-key) make run-cluster"
+        )
     ports = [settings.port, settings.actions_port, *settings.rasa_ports, *settings.action_ports]
     overlap = sorted(set(ports) & set(metrics_ports(settings)))
     if overlap:

@@ -18,12 +18,14 @@ The assistant needs none of them: its checklist tells callers to have them
 ready for the helpdesk, it never collects them.
 """
 
+import contextlib
+import contextvars
 import logging
 import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from nlp.intents import SHARE_PASSWORD
 from nlp.secrets import Finding, context_of, find_secrets, is_rare_word
@@ -290,6 +292,45 @@ def mask_new_events(
 # --- the logs -------------------------------------------------------------------
 
 _in_mask = threading.local()
+WITHHELD = "[message withheld]"
+# The message of the turn being handled, as typed and as masked: whatever a
+# log line quotes of it is withheld, so a secret the detector missed is not
+# written to a log either. Set for the turn by patches/disclosure.py; a
+# context variable, so each conversation's task sees its own.
+_turn_texts: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar(
+    "turn_texts", default=()
+)
+# Framework records whose words the masker mistakes for a name or a password,
+# and which never carry a user's text: allowed whole, each by its logger and
+# its whole line, never a logger wholesale.
+_FRAMEWORK_RECORDS = (
+    ("rasa.core.run", re.compile(r"Starting Rasa server on https?://[\w.\[\]:-]+/?")),
+    ("sanic.root", re.compile(r"Starting worker \[\d+\]")),
+    ("sanic.root", re.compile(r"(?s)\s*Sanic v[\d.]+\n.*packages: sanic-routing==[\d.]+.*")),
+)
+
+
+@contextlib.contextmanager
+def withheld_from_logs(*texts: str) -> Iterator[None]:
+    """Within the block, log lines quote none of ``texts`` (the turn's message)."""
+    token = _turn_texts.set(tuple(t for t in texts if t and len(t.strip()) > 1))
+    try:
+        yield
+    finally:
+        _turn_texts.reset(token)
+
+
+def is_framework_record(logger: str, message: str) -> bool:
+    return any(logger == name and line.fullmatch(message) for name, line in _FRAMEWORK_RECORDS)
+
+
+def for_the_log(message: str, logger: str = "") -> str:
+    """``message`` as a log may keep it: the turn's text withheld, the rest masked."""
+    if is_framework_record(logger, message):
+        return message
+    for text in sorted(_turn_texts.get(), key=len, reverse=True):
+        message = message.replace(text, WITHHELD)
+    return mask(message, for_logs=True)
 
 
 class MaskedLogRecord(logging.LogRecord):
@@ -306,7 +347,7 @@ class MaskedLogRecord(logging.LogRecord):
             return message
         _in_mask.active = True
         try:
-            return mask(message, for_logs=True)
+            return for_the_log(message, self.name)
         except Exception:  # a log line must never fail; say so instead
             return "[log message withheld: it could not be masked]"
         finally:

@@ -14,6 +14,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.disclosure import guard
+from nlp.privacy import withheld_from_logs
 
 
 def wrap_with_tracker(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,7 +23,10 @@ def wrap_with_tracker(rasa_handles: Callable[..., Any]) -> Callable[..., Any]:
         self: MessageProcessor, message: UserMessage, tracker: DialogueStateTracker
     ) -> None:
         # Always decided here, whatever metadata a client sent along.
+        typed = message.text or ""
         guard(message, tracker)
-        await rasa_handles(self, message, tracker)
+        # No log line of this turn quotes the message, masked or not.
+        with withheld_from_logs(typed, message.text or ""):
+            await rasa_handles(self, message, tracker)
 
     return handle_message_with_tracker

@@ -5,6 +5,10 @@ export-unanswered): results/unanswered.yml in Rasa's NLU format.
 Both read the tracker store named in endpoints.yml (or --endpoints), over
 --from/--to (UTC dates, inclusive; default the last RETENTION_DAYS days),
 and never show anything older than the retention period.
+
+Whoever runs them holds the key that opens the stored conversations
+(AT_REST_KEY, or this machine's development key: stores/sealing.py); what
+they write holds masked text only, for the content owner (docs/security.md).
 """
 
 import argparse
@@ -20,6 +24,7 @@ from reports.page import render
 from reports.summary import Summary, summarise, terminal
 from reports.tracker_data import engine_from_endpoints, period, read_activity
 from settings import ROOT, SettingsError, get_settings
+from stores import sealing
 
 
 def overdue_facts(today: date) -> Optional[Sequence[Any]]:
@@ -37,7 +42,7 @@ def build(args: argparse.Namespace, now: datetime) -> Summary:
     span, low, high = period(now, settings.retention_days, args.start, args.end)
     engine = engine_from_endpoints(args.endpoints, settings, ROOT)
     try:
-        activity = read_activity(engine, span, low, high)
+        activity = read_activity(engine, span, low, high, sealing.for_tools(settings))
     finally:
         engine.dispose()
     return summarise(activity, overdue_facts(now.date()))
@@ -65,7 +70,13 @@ def main(argv: Optional[List[str]] = None, now: Optional[datetime] = None) -> in
     now = now or datetime.now(timezone.utc)
     try:
         summary = build(args, now)
-    except (ValueError, SettingsError, OSError, sqlalchemy.exc.SQLAlchemyError) as error:
+    except (
+        ValueError,
+        SettingsError,
+        OSError,
+        sqlalchemy.exc.SQLAlchemyError,
+        sealing.KeyProblem,
+    ) as error:
         print(f"report: {error}", file=sys.stderr)
         return 2
     if args.command == "report":

@@ -36,6 +36,7 @@ from nlp import intents, kinds
 from nlp.privacy import is_payload
 from settings import Settings
 from stores.endpoints import tracker_store_url
+from stores.sealing import Sealer
 
 FEEDBACK_YES = intents.FEEDBACK_YES
 FEEDBACK_NO = intents.FEEDBACK_NO
@@ -145,8 +146,11 @@ def _midnight(day: date) -> float:
     return datetime.combine(day, time(0), timezone.utc).timestamp()
 
 
-def read_activity(engine: sa.engine.Engine, span: Period, low: float, high: float) -> Activity:
-    """The period's messages, votes and unanswered questions from ``engine``."""
+def read_activity(
+    engine: sa.engine.Engine, span: Period, low: float, high: float, sealer: Sealer
+) -> Activity:
+    """The period's messages, votes and unanswered questions from ``engine``,
+    opened with ``sealer``."""
     with engine.connect() as connection:
         if not sa.inspect(connection).has_table("events"):
             return Activity(span)
@@ -159,7 +163,7 @@ def read_activity(engine: sa.engine.Engine, span: Period, low: float, high: floa
             ),
             {"low": low, "high": high},
         ).fetchall()
-    return activity(span, ((row[0], row[1], json.loads(row[2])) for row in rows))
+    return activity(span, ((row[0], row[1], sealer.open(json.loads(row[2]))) for row in rows))
 
 
 def activity(span: Period, rows: Iterable[Tuple[str, str, Mapping[str, Any]]]) -> Activity:

@@ -23,6 +23,10 @@ done
 # The action server's shared token: from the environment, or new for this run.
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
 
+# The key that seals conversations at rest (stores/sealing.py): from the
+# environment, or this machine's development key in var/at-rest.key.
+export AT_REST_KEY=${AT_REST_KEY:-$("$BIN/python" -m stores.sealing dev-key)}
+
 # Closed by default: Rasa listens on loopback, the HTTP API is off, no CORS.
 RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 extra=()

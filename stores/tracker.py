@@ -20,6 +20,10 @@ PostgreSQL:
   it is written or published. Messages are masked inside Rasa already
   (channels/disclosure.py); this covers whatever reaches the store another
   way, such as events posted to the HTTP API;
+- seals what it keeps: every event is written and published sealed with
+  AT_REST_KEY (stores/sealing.py), so what the masking missed is still not
+  readable at rest; it refuses to start without the key, or with a key that
+  cannot open what is stored;
 - counts what was not answered: once the new events are committed, each user
   message read as ``nlu_fallback`` or ``out_of_scope`` is counted
   (metrics.py). The store sees every handled message's final intent once,
@@ -46,6 +50,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import metrics
 from nlp.privacy import latest_exchange, mask_new_events
+from stores import sealing
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +121,8 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.sealer = sealing.from_settings()
+        sealing.verify(self.engine, self.sealer)
         self._statements()
 
     async def _retrying(self, what: Text, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -162,27 +169,32 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         self._latest_session_count = (
             sa.select(sa.func.count()).select_from(events).where(latest_session)
         )
+        self._all_sessions_data = (
+            sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
+        )
         self._insert_event = events.insert()
 
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        if fetch_events_from_all_sessions:
-            read = super()._retrieve  # rare (the conversation API, exports): Rasa's way
-            return await self._retrying(
-                "read", lambda: read(sender_id, fetch_events_from_all_sessions)
-            )
+        query = (
+            self._all_sessions_data
+            if fetch_events_from_all_sessions
+            else (self._latest_session_data)
+        )
 
-        async def read_latest_session() -> Optional[DialogueStateTracker]:
+        async def read() -> Optional[DialogueStateTracker]:
             with self.engine.connect() as connection:
-                rows = connection.execute(self._latest_session_data, {"sender_id": sender_id}).all()
+                rows = connection.execute(query, {"sender_id": sender_id}).all()
             if not (self.domain and rows):
                 return None
             return DialogueStateTracker.from_dict(
-                sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+                sender_id,
+                [self.sealer.open(json.loads(data)) for (data,) in rows],
+                self.domain.slots,
             )
 
-        return await self._retrying("read", read_latest_session)
+        return await self._retrying("read", read)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the new events, masked, then publishes exactly those to the broker."""
@@ -197,13 +209,14 @@ class StrictSQLTrackerStore(SQLTrackerStore):
     async def _stream_new_events(
         self, event_broker: Any, new_events: List[Dict[str, Any]], sender_id: Text
     ) -> None:
-        """Publishes the stored (masked) event dicts, not the tracker's events."""
+        """Publishes the stored (masked and sealed) event dicts, not the tracker's events."""
         for data in new_events:
             event_broker.publish({"sender_id": sender_id, **data})
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
         """Stores the events not stored yet (Rasa's rule: those after the
-        count already stored for the latest session), masked, in one transaction."""
+        count already stored for the latest session), masked and sealed, in one
+        transaction; returns them sealed, as stored."""
         with self.engine.begin() as connection:
             stored = connection.execute(
                 self._latest_session_count, {"sender_id": tracker.sender_id}
@@ -212,8 +225,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             masked = mask_new_events(
                 (event.as_dict() for event in events[stored:]), latest_exchange(events[:stored])
             )
-            rows = []
+            rows, sealed = [], []
             for event, data in zip(events[stored:], masked):
+                sealed.append(self.sealer.seal(data))
                 rows.append(
                     {
                         "sender_id": tracker.sender_id,
@@ -224,7 +238,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                             "name"
                         ),
                         "action_name": data.get("name"),
-                        "data": json.dumps(data),
+                        "data": json.dumps(sealed[-1]),
                     }
                 )
             if rows:
@@ -232,7 +246,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         # Committed: count what was not answered.
         previous = next((e for e in reversed(events[:stored]) if isinstance(e, UserUttered)), None)
         metrics.count_stored(masked, previous.as_dict() if previous else None)
-        return masked
+        return sealed
 
     def ping(self) -> None:
         """Raises if the database cannot answer a trivial query now."""

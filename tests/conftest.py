@@ -7,12 +7,14 @@ tests run with the machine's PostgreSQL, Redis and RabbitMQ out of reach, so
 one that needs them fails instead of passing by luck.
 """
 
+import os
 import socket
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import get_content
@@ -20,6 +22,9 @@ from tests.support import layers
 from tests.support.measured import MEASURED
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every server a test starts seals what it keeps (stores/sealing.py): with a
+# key of this run's own, which the tests' helpers use to open what was kept.
+os.environ.setdefault("AT_REST_KEY", Fernet.generate_key().decode())
 # The machine's services, refused to unit tests.
 SERVICE_PORTS = {5432: "PostgreSQL", 6379: "Redis", 5672: "RabbitMQ"}
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -159,6 +160,8 @@ def server_env(**extra) -> dict:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="3",
         ACTION_SERVER_TOKEN=secrets.token_urlsafe(16),
+        # The bench's conversations are its own: sealed with a key of its own.
+        AT_REST_KEY=os.environ.get("AT_REST_KEY") or Fernet.generate_key().decode(),
         CHAT_RATE_PER_SENDER="1000000000",
         CHAT_RATE_PER_ADDRESS="1000000000",
         HF_HUB_OFFLINE="1",

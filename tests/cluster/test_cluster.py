@@ -25,6 +25,7 @@ from tests.support.cluster import (
     ready,
     retrying_post,
     say,
+    sealer,
     stored_events,
     stored_turns,
     stored_user_texts,
@@ -174,7 +175,8 @@ def test_events_reach_rabbitmq_once_each_in_order(cluster):
     for sender, published in by_sender.items():
         stored = stored_events(cluster, sender)
         key = lambda e: (e["event"], e.get("timestamp"), e.get("name"), e.get("text"))  # noqa: E731
-        assert [key(e) for e in published] == [key(e) for e in stored], sender
+        opened = [sealer().open(e) for e in published]
+        assert [key(e) for e in opened] == [key(e) for e in stored], sender
     MEASURED.append(
         f"cluster: {len(messages)} events in RabbitMQ for {len(by_sender)} "
         "conversations, each once, in order"

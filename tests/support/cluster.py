@@ -3,6 +3,7 @@ REST and readiness endpoints, what its PostgreSQL holds, and the replies a
 user would see at each step of the scripts the tests run."""
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
@@ -13,6 +14,8 @@ import requests
 
 from actions.content import get_content
 from cluster.launch import Cluster
+from settings import load as load_settings
+from stores import sealing
 
 
 # --- talking to it ----------------------------------------------------------
@@ -79,6 +82,16 @@ def retrying_post(
 
 # --- what is stored -------------------------------------------------------------
 def stored_events(cluster: Cluster, sender: str) -> List[Dict]:
+    """The events as the assistant reads them back, opened with the tests' key."""
+    return [sealer().open(row) for row in stored_rows(cluster, sender)]
+
+
+def sealer() -> sealing.Sealer:
+    return sealing.from_settings(load_settings(os.environ))
+
+
+def stored_rows(cluster: Cluster, sender: str) -> List[Dict]:
+    """The events as they rest in PostgreSQL: sealed."""
     s = cluster.settings
     connection = psycopg2.connect(
         host=s.pg_host,

@@ -17,6 +17,7 @@ DIRECTORY_LAYERS = {
     "tests/nlp": "unit",
     "tests/privacy": "unit",
     "tests/patches": "unit",
+    "tests/stores": "unit",
     "tests/e2e": "e2e",
     "tests/cluster": "cluster",
 }

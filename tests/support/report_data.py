@@ -3,6 +3,7 @@ written straight into Rasa's own ``events`` table (SQLTrackerStore's model),
 each event as Rasa serialises it."""
 
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import List, Tuple
@@ -10,6 +11,9 @@ from typing import List, Tuple
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
+
+from settings import load as load_settings
+from stores import sealing
 
 # The report's "now" in these tests: the retention period (30 days) starts
 # on 2025-02-10 at noon.
@@ -107,6 +111,8 @@ def write(engine: sa.engine.Engine) -> None:
     """Writes the conversations to the database ``engine`` opens, in Rasa's table."""
     table = SQLTrackerStore.SQLEvent.__table__
     table.metadata.create_all(engine, tables=[table])
+    # Sealed as the assistant's store seals them, with the tests' key.
+    sealer = sealing.from_settings(load_settings(os.environ))
     with engine.begin() as connection:
         for sender, events in conversations():
             for event in events:
@@ -118,7 +124,7 @@ def write(engine: sa.engine.Engine) -> None:
                         timestamp=event.timestamp,
                         intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
                         action_name=None,
-                        data=json.dumps(data),
+                        data=json.dumps(sealer.seal(data)),
                     )
                 )
     engine.dispose()

@@ -3,6 +3,7 @@ Rasa command line, the project's endpoints.yml pointed at a throwaway SQLite
 file, and what a test reads back (replies, stored events)."""
 
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -13,6 +14,9 @@ from typing import Dict, List
 
 import pytest
 import requests
+
+from settings import load as load_settings
+from stores import sealing
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "nhsmail.tar.gz"
@@ -104,7 +108,14 @@ def say(servers: Dict, sender: str, message: str):
     return response.json()
 
 
-def stored_events(servers: Dict, sender: str):
+def stored_rows(servers: Dict, sender: str) -> List[Dict]:
+    """The events as they rest in the SQLite file: sealed."""
     with sqlite3.connect(servers["db"]) as db:
         rows = db.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))
         return [json.loads(data) for (data,) in rows]
+
+
+def stored_events(servers: Dict, sender: str) -> List[Dict]:
+    """The events as the assistant reads them back, opened with the tests' key."""
+    sealer = sealing.from_settings(load_settings(os.environ))
+    return [sealer.open(row) for row in stored_rows(servers, sender)]
