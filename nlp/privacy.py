@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from nlp.intents import SHARE_PASSWORD
-from nlp.secrets import Finding, context_of, find_secrets, is_rare_word
+from nlp.secrets import Finding, context_of, find_secrets, is_rare_word, reply_context
 
 MASKS = {
     "SECRET": "[password removed]",
@@ -226,7 +226,8 @@ def follows_password_context(
 
     From the latest user message: was it about passwords or security
     questions, or did it disclose one? And has the assistant warned about a
-    password since? People send the password on its own in the message after.
+    password, or answered about passwords or security questions, since?
+    People send the password on its own in the message after.
     ``warning``: the warning's text (default: the content file's).
     """
     warning = warning_text() if warning is None else warning
@@ -236,6 +237,10 @@ def follows_password_context(
             return ""
         if kind == "bot" and warning and event.get("text") == warning:
             return "password"
+        if kind == "bot" and reply_context(event.get("text") or ""):
+            # People answer the assistant's reply about passwords or
+            # security questions: "mine is ..., is that long enough?"
+            return reply_context(event.get("text") or "")
         if kind == "user":
             recorded = (event.get("metadata") or {}).get(PRIVACY_KEY) or {}
             if "context" in recorded:
@@ -304,9 +309,12 @@ _turn_texts: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar(
 # and which never carry a user's text: allowed whole, each by its logger and
 # its whole line, never a logger wholesale.
 _FRAMEWORK_RECORDS = (
-    ("rasa.core.run", re.compile(r"Starting Rasa server on https?://[\w.\[\]:-]+/?")),
-    ("sanic.root", re.compile(r"Starting worker \[\d+\]")),
-    ("sanic.root", re.compile(r"(?s)\s*Sanic v[\d.]+\n.*packages: sanic-routing==[\d.]+.*")),
+    # rasa/core/run.py logs it on the root logger.
+    ("root", re.compile(r"Starting Rasa server on https?://[\w.\[\]:-]+/?")),
+    # Sanic's start-up banner, one record a line.
+    ("sanic.root", re.compile(r"Sanic v\d+(?:\.\d+)+")),
+    ("sanic.root", re.compile(r"platform: [\w.-]+")),
+    ("sanic.root", re.compile(r"packages: [\w.-]+==[\d.]+(?:, [\w.-]+==[\d.]+)*")),
 )
 
 

@@ -41,6 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Tuple
 
+from nlp import passphrases
 from nlp.secret_words import (
     ANSWER_SKIP,
     ANSWER_STOP,
@@ -569,9 +570,29 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     _security_answers(text, add, context)
     _pins_and_set_values(text, add)
     _shaped_tokens(text, add, context, anywhere)
+    _ordinary_words(text, add, context if after or _STRONG.search(text) else "", anywhere)
     if after:
         _after_context(text, add, after, spans)
     return Finding(tuple(_merge(spans)), context)
+
+
+# Context strong enough for a run of ordinary words to be a passphrase: the
+# message names a password or a secret, or follows one. "put in", "typed" or
+# "locked" alone are not ("what do you put in chicken noodle casserole").
+_STRONG = re.compile(rf"\b(?:{_KEYWORD})\b|\bpass\s?phrases?\b", re.IGNORECASE)
+
+
+def _ordinary_words(text: str, add: "Add", context: str, anywhere: bool) -> None:
+    """Passphrases of ordinary words and spelled-out secrets (nlp/passphrases.py).
+    ``context``: only where it is strong (above)."""
+    if not anywhere:  # log lines: the turn's own text is withheld there
+        return
+    for span in passphrases.spoken(text, context):
+        add(span, check=False)
+    for span in passphrases.word_runs(text, context):
+        add(span)
+    for span in passphrases.joined(text, is_rare_word, context):
+        add(span)
 
 
 Add = Callable[..., None]
@@ -777,6 +798,23 @@ def context_of(text: str) -> str:
     if _SECURITY_CONTEXT.search(text or ""):
         return "security"
     return "password" if is_password_context(text) else ""
+
+
+# The assistant's own reply sets the context of the message after it when it
+# asks or tells about passwords, passphrases or security questions: people
+# answer it ("mine is ..., is that long enough?").
+_REPLY_CONTEXT = re.compile(
+    r"\b(?:passwords?|passphrases?|pass\s?words?|memorable\s+words?|account\s+secrets?|"
+    r"security\s+(?:questions?|answers?|details?))\b",
+    re.IGNORECASE,
+)
+
+
+def reply_context(text: str) -> str:
+    """The context the assistant's reply ``text`` sets for the next message."""
+    if not _REPLY_CONTEXT.search(text or ""):
+        return ""
+    return "security" if _SECURITY_CONTEXT.search(text) else "password"
 
 
 def _merge(spans: List[Span]) -> List[Span]:

@@ -5,7 +5,8 @@
 A disclosure counts as caught when the message is flagged (the user is warned)
 and every labelled secret lies inside a masked span (nothing of it is kept).
 A message that discloses nothing and is flagged is a false alarm. The message
-before, where the corpus gives one, sets the context as it would in a chat.
+before (``previous``) or the assistant's reply (``previous_bot``), where the
+corpus gives one, sets the context as it would in a chat.
 
 `--errors` lists the misses and false alarms. Use it on the development file
 only: tests/privacy/secrets_final.yml is a lockbox, its figures are printed
@@ -20,7 +21,7 @@ from typing import Any, Dict, List
 
 import yaml
 
-from nlp.secrets import find_secrets
+from nlp.secrets import find_secrets, reply_context
 
 
 def load(path: Path) -> List[Dict[str, Any]]:
@@ -28,7 +29,12 @@ def load(path: Path) -> List[Dict[str, Any]]:
 
 
 def after_context(case: Dict[str, Any]) -> str:
-    """The previous message's context, as nlp.privacy reads it from a conversation."""
+    """The context the message is read in, as nlp.privacy reads it from a
+    conversation: the user's previous message (``previous``), or the
+    assistant's reply since (``previous_bot``)."""
+    bot = case.get("previous_bot")
+    if bot and reply_context(bot):
+        return reply_context(bot)
     previous = case.get("previous")
     if not previous:
         return ""
@@ -107,6 +113,7 @@ def main(argv: List[str]) -> int:
             for case, verdict in result["errors"]:
                 print(
                     f"  - [{case.get('kind')}] prev={case.get('previous')!r} "
+                    f"bot={case.get('previous_bot')!r} "
                     f"text={case['text']!r} secrets={case.get('secrets')} "
                     f"flagged={verdict['flagged']} spans="
                     f"{[case['text'][a:b] for a, b in verdict['spans']]}"

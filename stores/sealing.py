@@ -27,7 +27,7 @@ under the new key, after which the old ones can go (docs/security.md).
     python -m stores.sealing dev-key         the development key (var/at-rest.key), made if missing
     python -m stores.sealing rotate [--endpoints endpoints.yml]
                                              re-seal every stored event under AT_REST_KEY
-    python -m stores.sealing rotate-dev      make rotate-key: a new development key, everything re-sealed
+    python -m stores.sealing rotate-dev      (make rotate-key) a new development key, all re-sealed
 """
 
 import argparse

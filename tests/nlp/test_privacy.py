@@ -1,8 +1,19 @@
 """Masking before storage: what the assistant must never keep."""
 
+import logging
+
 import pytest
 
-from nlp.privacy import follows_password_context, is_nhs_number, mask, mask_new_events, warning_text
+from nlp.privacy import (
+    WITHHELD,
+    MaskedLogRecord,
+    follows_password_context,
+    is_nhs_number,
+    mask,
+    mask_new_events,
+    warning_text,
+    withheld_from_logs,
+)
 
 
 @pytest.mark.parametrize(
@@ -95,4 +106,54 @@ def test_a_log_line_keeps_its_identifiers_and_colours():
     assert (
         mask("Received user message 'Gr3392521'", for_logs=True)
         == "Received user message '[password removed]'"
+    )
+
+
+def log_line(logger: str, message: str, level: int = logging.INFO) -> str:
+    """``message`` as the installed record factory formats it for ``logger``."""
+    record = MaskedLogRecord(logger, level, __file__, 1, message, (), None)
+    return record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "logger, line",
+    [
+        ("root", "Starting Rasa server on http://127.0.0.1:5005"),
+        ("sanic.root", "Sanic v21.12.2"),
+        ("sanic.root", "platform: Linux-6.1.0-x86_64-with-glibc2.36"),
+        ("sanic.root", "packages: sanic-routing==0.7.2"),
+    ],
+)
+def test_the_framework_start_up_lines_are_left_as_they_are(logger, line):
+    assert log_line(logger, line) == line
+
+
+def test_only_those_lines_are_exempt_and_a_debug_line_with_a_message_is_masked():
+    quoted = "Received user message 'my password is Bluebell77x' with intent 'reset_password'"
+    for logger in ("rasa.core.processor", "root", "sanic.root"):
+        masked = log_line(logger, quoted, logging.DEBUG)
+        assert "Bluebell77x" not in masked and "[password removed]" in masked
+    assert "Bluebell77x" not in log_line("sanic.root", "packages: Bluebell77x==1.0 my password")
+    started = "Starting Rasa server on http://127.0.0.1:5005 my password is Bluebell77x"
+    assert "Bluebell77x" not in log_line("root", started)
+
+
+def test_a_turns_message_is_withheld_from_every_log_line_of_the_turn():
+    typed = "our lounge is heron mulberry tinsel quay now"
+    with withheld_from_logs(typed):
+        line = log_line("rasa.core.processor", f"Received user message '{typed}'", logging.DEBUG)
+    assert line == f"Received user message '{WITHHELD}'"
+    # Outside the turn, the text is no longer known: masking alone applies.
+    assert log_line("rasa.core.processor", typed, logging.DEBUG) == typed
+
+
+def test_a_secret_given_in_answer_to_the_assistants_own_reply_is_masked():
+    events = [
+        {"event": "user", "text": "what happens to a leaver's account", "metadata": {}},
+        {"event": "bot", "text": "Your account secret must be letters only, over 8 long."},
+    ]
+    context = follows_password_context(events, warning_text())
+    assert context == "security"  # the account secret: read as a security question's answer
+    assert mask("oh right mine is cuttlefishbay so thats fine", context) == (
+        "oh right mine is [password removed] so thats fine"
     )

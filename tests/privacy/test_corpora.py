@@ -7,13 +7,23 @@ who never saw the detector or these tests).
   detector improved on them. Their floor (0.93 masked in full, dev5's voice-
   typed passphrases being the hardest) guards against regressions; the
   lockbox is the measure.
+- secrets_kinds_final.yml is the lockbox of passphrases of ordinary words,
+  spoken spellings and secrets given as answers (issue 24), under the same
+  rule; secrets_kinds_dev.yml is its development file.
+- Clean messages from outside: CLINC150's test requests (Larson et al., 2019;
+  ../shared/data/clinc150/, CC BY 3.0, read in place) and the website
+  visitors' blind files (tests/nlu/visitors_*.yml) raise no warning.
 - pii_corpus.yml: personal data typed by staff (development figures).
 """
 
+import os
 from pathlib import Path
 
 import pytest
+import yaml
 
+from nlp.secrets import find_secrets
+from scripts import clinc150
 from scripts.pii_eval import load as load_pii
 from scripts.pii_eval import measure
 from scripts.secrets_eval import evaluate, load
@@ -21,7 +31,9 @@ from tests.support.measured import MEASURED
 
 HERE = Path(__file__).parent
 LOCKBOX = HERE / "secrets_final.yml"
-DEVELOPMENT = sorted(HERE.glob("secrets_dev*.yml"))
+KINDS_LOCKBOX = HERE / "secrets_kinds_final.yml"
+DEVELOPMENT = sorted(HERE.glob("secrets_dev*.yml")) + [HERE / "secrets_kinds_dev.yml"]
+VISITORS = sorted((HERE.parent / "nlu").glob("visitors_*.yml"))
 
 
 def test_the_lockbox_is_big_enough_and_labelled():
@@ -42,6 +54,43 @@ def test_lockbox_recall_and_false_alarms():
     assert result["warned"] >= 0.98
     assert result["recall"] >= 0.975
     assert result["false_alarm_rate"] <= 0.01
+
+
+def test_the_kinds_lockbox_is_big_enough_and_labelled():
+    cases = load(KINDS_LOCKBOX)
+    disclosures = [c for c in cases if c.get("secrets")]
+    assert len(disclosures) >= 300 and len(cases) - len(disclosures) >= 300
+    kinds = {c["kind"] for c in disclosures}
+    assert {"passphrase_words", "passphrase_joined", "spoken", "answer_in_context"} <= kinds
+    for case in disclosures:
+        assert all(secret in case["text"] for secret in case["secrets"]), case["id"]
+
+
+def test_kinds_lockbox_recall_and_false_alarms():
+    result = evaluate(load(KINDS_LOCKBOX))
+    MEASURED.append(
+        f"secrets kinds lockbox ({KINDS_LOCKBOX.name}, {result['disclosures']} disclosures, "
+        f"{result['non_disclosures']} not): warned {result['warned']:.3f}, warned and fully "
+        f"masked {result['recall']:.3f}, false alarms {result['false_alarm_rate']:.2%}"
+    )
+    assert result["warned"] >= 0.98
+    assert result["recall"] >= 0.98
+    assert result["false_alarm_rate"] <= 0.01
+
+
+def test_no_warning_for_everyday_requests_or_website_visitors():
+    texts = {
+        path.name: [m["text"] for m in yaml.safe_load(path.read_text())["messages"]]
+        for path in VISITORS
+    }
+    if clinc150.available():
+        texts["CLINC150 test"] = [r.text for r in clinc150.load(["test", "oos_test"])]
+    elif os.environ.get("CI"):
+        pytest.fail(f"CLINC150 is missing at {clinc150.path()}")
+    for name, messages in texts.items():
+        alarms = [t for t in messages if find_secrets(t).disclosed]
+        MEASURED.append(f"secrets false alarms on {name}: {len(alarms)} of {len(messages)}")
+        assert len(alarms) / len(messages) <= 0.01, name
 
 
 @pytest.mark.parametrize("corpus", DEVELOPMENT, ids=lambda p: p.name)
