@@ -254,6 +254,23 @@ _SET_AFTER = re.compile(
 )
 
 
+# A message about a password in everyday words ("strong enough", "won't take
+# it", "three words"), without naming one: a run of words after a linking word
+# in it is a passphrase ("my new one is rowan tartan sherbet harbour").
+_WEAK = re.compile(
+    r"\b(?:strong|weak|easy|guess|words?|leaflet|advice|advises|symbol|capital|locked|"
+    r"accepted|accept|work(?:s|ing)?|take\s+it|wrong|error|expir\w*|chang\w*|reset\w*|"
+    r"new\s+one|old\s+one|last\s+one|remember\w*|forg[eo]t\w*|log\s?(?:in|on)|"
+    r"sign\s?in|screen|typed|entered|tried|saved|counts?)\b",
+    re.IGNORECASE,
+)
+_LINK_BEFORE = re.compile(
+    r"\b(?:is|was|were|to|as|use|do|did|entered|saved|written|like|its|it's|tried:?|still|put|"
+    r"\d[.)])\s*\(?$",
+    re.IGNORECASE,
+)
+
+
 def word_runs(text: str, context: str = "") -> List[Span]:
     """Three or more uncommon words in a row (with a number or a "!" after them):
     "walrus doormat sleet harbour", "toad umbrella sunset ferry 9". Outside
@@ -278,7 +295,8 @@ def word_runs(text: str, context: str = "") -> List[Span]:
                 end += 1
             last = tokens[end - 1]
             span = (tokens[i].start(), last.start() + len(last.group().rstrip(",;.?")))
-            if context or _set_around(text, span):
+            linked = _LINK_BEFORE.search(text[: span[0]]) or j - i >= 4
+            if context or _set_around(text, span) or (linked and _WEAK.search(text)):
                 found.append(span)
             i = end
         else:
@@ -288,7 +306,8 @@ def word_runs(text: str, context: str = "") -> List[Span]:
 
 _JOINED = re.compile(r"(?<![\w@/.-])[A-Za-z]+(?:[-._][A-Za-z]+){2,}[\d!?#*]*(?![\w@/-])")
 _CAMEL = re.compile(r"(?<![\w@/.-])(?:[A-Z][a-z]{2,}){3,}[\d!?#*]*(?![\w@/-])")
-_LONG = re.compile(r"(?<![\w@/.-])[a-z]{10,}(?![\w@/-])", re.IGNORECASE)
+# In context, eight letters will do ("pansyface"); outside it, ten.
+_LONG = re.compile(r"(?<![\w@/.-])[a-z]{8,}(?![\w@/-])", re.IGNORECASE)
 
 
 def _set_around(text: str, span: Span) -> bool:
@@ -301,7 +320,10 @@ def joined(text: str, rare: Callable[[str], bool], context: str = "") -> List[Sp
     Outside ``context``, only where the message sets or types them."""
     found: List[Span] = []
     for match in _JOINED.finditer(text):
-        if not context and not _set_around(text, match.span()):
+        bare = re.sub(r"[\d!?#*]+$", "", match.group())
+        # Three or more uncommon words joined are a passphrase wherever they stand.
+        alone = all(is_uncommon(part) for part in re.split(r"[-._]", bare))
+        if not (context or alone or _set_around(text, match.span())):
             continue
         parts = re.split(r"[-._]", re.sub(r"[\d!?#*]+$", "", match.group()))
         if not any(
@@ -309,11 +331,15 @@ def joined(text: str, rare: Callable[[str], bool], context: str = "") -> List[Sp
         ):
             found.append(match.span())
     for match in _CAMEL.finditer(text):
-        if context or _set_around(text, match.span()):
+        if context or len(match.group()) >= 12 or _set_around(text, match.span()):
             found.append(match.span())
     for match in _LONG.finditer(text):
         word = match.group().lower()
         if not context and not _set_around(text, match.span()):
+            continue
+        if word in EVERYDAY or word.endswith(("able", "ible", "ness", "tion", "ment", "ing")):
+            continue
+        if len(word) < 10 and not (context and _LINK_BEFORE.search(text[: match.start()])):
             continue
         if rare(word) and not any(
             w in word for w in ("nhs", "mail", "password", "account", "login")
