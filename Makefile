@@ -23,7 +23,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_DIR)/meta.json $(ENCODER) nlp/open_world.py nlp/open_world_examples.yml
 
-.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge report export-unanswered compare-nlu eval bench soak lock clean
+.PHONY: help install spacy encoder train run run-cluster nginx actions shell validate check-content test test-fast lint docs browser npm purge rotate-key report export-unanswered compare-nlu eval bench soak lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -119,6 +119,9 @@ browser: ## install Debian's Chromium and ChromeDriver for the widget's browser 
 	  $$sudo apt-get install -y --no-install-recommends chromium chromium-driver \
 	    || { $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium chromium-driver; }; \
 	fi
+
+rotate-key: $(VENV)/.installed ## stop the assistant first: a new development key in var/, every stored event re-sealed under it
+	$(BIN)/python -m stores.sealing rotate-dev
 
 purge: $(VENV)/.installed ## delete conversations idle for RETENTION_DAYS (default 30); the cluster's: ENDPOINTS=endpoints.cluster.yml
 	$(BIN)/python scripts/purge.py $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
