@@ -261,7 +261,7 @@ _WEAK = re.compile(
     r"\b(?:strong|weak|easy|guess|words?|leaflet|advice|advises|symbol|capital|locked|"
     r"accepted|accept|work(?:s|ing)?|take\s+it|wrong|error|expir\w*|chang\w*|reset\w*|"
     r"new\s+one|old\s+one|last\s+one|remember\w*|forg[eo]t\w*|log\s?(?:in|on)|"
-    r"sign\s?in|screen|typed|entered|tried|saved|counts?)\b",
+    r"sign\s?in|screen|typed|entered|tried|saved|counts?|enough|nhs\s?mail)\b",
     re.IGNORECASE,
 )
 _LINK_BEFORE = re.compile(
@@ -345,4 +345,38 @@ def joined(text: str, rare: Callable[[str], bool], context: str = "") -> List[Sp
             w in word for w in ("nhs", "mail", "password", "account", "login")
         ):
             found.append(match.span())
+    return found
+
+
+# Right after a question about passwords or security questions (the user's or
+# the assistant's), what follows these words is the answer: "like acorn
+# lantern rainmac", "i told them cardigan bay", "a rabbit called nutmeg".
+_ANSWER_LINK = re.compile(
+    r"\b(?:like|put|called|named|told\s+(?:them|him|her)|mine\s+is|mine's|went\s+with|"
+    r"considered|chose|picked|used|use|its|it's|it\s+was|was|is)\s+(?:my\s+\w+\s+\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def answers(text: str, rare: Callable[[str], bool]) -> List[Span]:
+    """The answer in a message sent right after password or security-question
+    context: one to four words after a linking word, one of them uncommon;
+    a single word only when no dictionary has it, or it is capitalised."""
+    tokens = list(_TOKEN.finditer(text))
+    found: List[Span] = []
+    for i, token in enumerate(tokens):
+        if not _ANSWER_LINK.search(text[: token.start()]):
+            continue
+        j = i
+        while j < len(tokens) and j - i < 4 and _is_content(tokens[j].group()):
+            j += 1
+            if tokens[j - 1].group()[-1:] in ",;.?!":
+                break
+        words = [t.group() for t in tokens[i:j]]
+        if not words:
+            continue
+        single = len(words) == 1 and (rare(words[0]) or words[0][:1].isupper())
+        if single or (len(words) >= 2 and any(is_uncommon(w) for w in words)):
+            last = tokens[j - 1]
+            found.append((token.start(), last.start() + len(last.group().rstrip(",;.?!"))))
     return found

@@ -78,7 +78,8 @@ _CONTEXT = re.compile(
     r"first\s+(?:school|car|pet|job|street)|typed|typing|type\s+in|put(?:ting)?\s+in|entered|"
     r"entering|keeps?\s+saying|says\s+(?:wrong|incorrect|invalid)|incorrect|unlock|"
     r"(?:changed|set|made|reset|chose|picked)\s+it|new\s+one|temp(?:orary)?(?:\s+one)?|"
-    r"gave\s+me|long\s+enough|too\s+(?:easy|short|weak)|accepted|maden|frst|fav)\b",
+    r"gave\s+me|long\s+enough|too\s+(?:easy|short|weak)|accepted|maden|frst|fav|"
+    r"(?:three|four|3|4)\s+(?:random\s+)?words?|random\s+words?|(?:3|4|three|four)\s+word\s+one)\b",
     re.IGNORECASE,
 )
 
@@ -109,6 +110,13 @@ _PROTECTED = re.compile(
             r"(?-i:\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2})\b)",  # noqa: E501  postcode
             r"\bcare\.[A-Za-z0-9]{5}\b",  # a shared mailbox's name
             r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",  # dates, 8-8, 7.30
+            r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?-i:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|"
+            r"[Mm]ar(?:ch)?|[Aa]pr(?:il)?|[Mm]ay|[Jj]une?|[Jj]uly?|[Aa]ug(?:ust)?|"
+            r"[Ss]ept?(?:ember)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|[Dd]ec(?:ember)?)\b"
+            r"(?:\s+\d{4})?",  # dates in words, "12 March 2024"
+            r"(?-i:\b[A-Z]{2,6}(?:/[A-Z0-9]{1,8}){1,4}\b)",  # references, "NHSM/2291/AB"
+            # an address's name part, two lower-case parts: "firstname.lastname1"
+            r"(?-i:(?<![\w.@-])[a-z]+\.[a-z]+\d{0,2}(?![\w@.-]))",
             r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\s?(?:-|–|to|till|til)\s?"
             r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|hrs?|h)?\b",  # shifts, 7am-7pm
             r"\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b",  # times
@@ -573,6 +581,9 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     _ordinary_words(text, add, context if after or _STRONG.search(text) else "", anywhere)
     if after:
         _after_context(text, add, after, spans)
+        if anywhere:
+            for span in passphrases.answers(text, is_rare_word):
+                add(span)
     return Finding(tuple(_merge(spans)), context)
 
 
@@ -804,7 +815,8 @@ def context_of(text: str) -> str:
 # asks or tells about passwords, passphrases or security questions: people
 # answer it ("mine is ..., is that long enough?").
 _REPLY_CONTEXT = re.compile(
-    r"\b(?:passwords?|passphrases?|pass\s?words?|memorable\s+words?|account\s+secrets?|"
+    r"\b(?:passwords?|passphrases?|pass\s?words?|memorable\s+\w+|account\s+secrets?|"
+    r"(?:three|random)\s+(?:random\s+)?words|first\s+pet|maiden\s+name|"
     r"security\s+(?:questions?|answers?|details?))\b",
     re.IGNORECASE,
 )
