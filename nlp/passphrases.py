@@ -34,6 +34,7 @@ _TOKEN = re.compile(r"[^\s,;]+[,;]?")
 # around them ("new", "phone", "put": above -9).
 UNCOMMON_LOGPROB = -10.3
 CONTENT_LOGPROB = -8.5
+VERY_UNCOMMON_LOGPROB = -11.5
 
 # The words of NHSmail questions and a care home's day: never a passphrase's.
 EVERYDAY = frozenset(
@@ -53,9 +54,13 @@ EVERYDAY = frozenset(
     computer teams sharepoint onedrive exchange attachment attachments domestic maintenance
     yesterday tomorrow tonight morning evening weekend monday tuesday wednesday thursday
     friday saturday sunday january february march april june july august september october
-    november december code codes org ods dspt ref reference
+    november december code codes org ods dspt ref reference mon tue tues wed thu thur thurs fri
+    sat sun
     """.split()
 )
+# The words that name a secret, and quotes around one: never part of it.
+_KEYWORDS = frozenset("pw pwd pword pass passwd pin secret answer answers word".split())
+_QUOTES = "\"'“”‘’`«»()"
 # Words that end a spelled run or a run of words: the sentence goes on.
 _BREAK = frozenset(
     """
@@ -123,6 +128,13 @@ def is_uncommon(word: str) -> bool:
     return logprob is None or logprob < UNCOMMON_LOGPROB
 
 
+def _very_uncommon(word: str) -> bool:
+    """Rarer than a concrete noun's usual frequency ("kettle", "osprey"), unlike
+    the everyday words of a request ("council", "monthly", "premium")."""
+    logprob = _logprob(_bare(word))
+    return _is_content(word) and (logprob is None or logprob < VERY_UNCOMMON_LOGPROB)
+
+
 def _is_content(word: str) -> bool:
     """A word a passphrase is made of: not glue, not NHSmail's, not a number,
     not a verb's past tense that English knows ("ticked", "signed")."""
@@ -135,12 +147,43 @@ def _is_content(word: str) -> bool:
         or bare in _BREAK
         or bare in _CONNECT
         or bare in NUMBER_WORDS
+        or bare in _KEYWORDS
+        or _WEAK.fullmatch(bare)
     ):
         return False
     logprob = _logprob(bare)
-    if logprob is not None and bare.endswith("ed") and len(bare) > 4:
+    if logprob is not None and bare.endswith(_ABSTRACT) and len(bare) > 5:
         return False
     return logprob is None or logprob < CONTENT_LOGPROB
+
+
+# Endings of verbs' past tenses and of abstract words ("requires additional
+# information", "data protection officer"): a passphrase is made of things.
+_ABSTRACT = (
+    "ed",
+    "tion",
+    "sion",
+    "ment",
+    "ness",
+    "ity",
+    "ance",
+    "ence",
+    "ive",
+    "ous",
+    "ise",
+    "ize",
+    "ises",
+    "izes",
+    "ally",
+    "ably",
+    "ful",
+    "ires",
+    "ional",
+    "ual",
+    "ical",
+    "ary",
+    "ory",
+)
 
 
 def _is_digit_word(bare: str) -> bool:
@@ -261,7 +304,8 @@ _WEAK = re.compile(
     r"\b(?:strong|weak|easy|guess|words?|leaflet|advice|advises|symbol|capital|locked|"
     r"accepted|accept|work(?:s|ing)?|take\s+it|wrong|error|expir\w*|chang\w*|reset\w*|"
     r"new\s+one|old\s+one|last\s+one|remember\w*|forg[eo]t\w*|log\s?(?:in|on)|"
-    r"sign\s?in|screen|typed|entered|tried|saved|counts?|enough|nhs\s?mail)\b",
+    r"sign\s?in|screen|typed|entered|tried|saved|counts?|enough|invalid|attempts?|save|spaces|"
+    r"random|obvious|requirements?|caps|mine|letters|again|write)\b",
     re.IGNORECASE,
 )
 _LINK_BEFORE = re.compile(
@@ -295,7 +339,12 @@ def word_runs(text: str, context: str = "") -> List[Span]:
                 end += 1
             last = tokens[end - 1]
             span = (tokens[i].start(), last.start() + len(last.group().rstrip(",;.?")))
-            linked = _LINK_BEFORE.search(text[: span[0]]) or j - i >= 4
+            run = [t.group().rstrip("!,;.?") for t in tokens[i:j]]
+            linked = (
+                _LINK_BEFORE.search(text[: span[0]])
+                or j - i >= 4
+                or (sum(map(_very_uncommon, run)) >= 3 and all(w.islower() for w in run))
+            )
             if context or _set_around(text, span) or (linked and _WEAK.search(text)):
                 found.append(span)
             i = end
@@ -380,3 +429,72 @@ def answers(text: str, rare: Callable[[str], bool]) -> List[Span]:
             last = tokens[j - 1]
             found.append((token.start(), last.start() + len(last.group().rstrip(",;.?!"))))
     return found
+
+
+_QUOTED = re.compile(r"[\"“‘'](?P<q>[^\"”’'\n]{3,60})[\"”’']")
+_CAPS_RUN = re.compile(r"(?<![\w'])(?:[A-Z]{3,}\s+){1,4}(?:[A-Z]{3,}|\d{1,4})(?![\w'])")
+
+
+def widened(text: str, spans: List[Span], rare: Callable[[str], bool]) -> List[Span]:
+    """More of a message already found to disclose a secret in context: the
+    person has given one away, so what surrounds it in the same shape goes
+    too. Each span runs on over uncommon words, digits and letters said one by
+    one, and spelling words ("dipper at sign lyre at sign hornsea"); the
+    answers after a linking word, quoted values and runs of capitals are added
+    ("i put "jarrow turnstone flugelhorn" and then "Jarrow Turnstone
+    Flugelhorn""). Masking a little more of a disclosing message costs little;
+    a secret half kept costs a lot."""
+    tokens = list(_TOKEN.finditer(text))
+    out = list(spans)
+    for start, end in spans:
+        first = next((k for k, t in enumerate(tokens) if t.end() > start), None)
+        last = max((k for k, t in enumerate(tokens) if t.start() < end), default=None)
+        if first is None or last is None:
+            continue
+        while first > 0 and _runs_on(tokens, first - 1):
+            first -= 1
+        while last + 1 < len(tokens) and _runs_on(tokens, last + 1):
+            if tokens[last].group()[-1:] in ".?!":
+                break
+            last += 1
+        while first < last and _bare(tokens[first].group()) in _CONNECT:
+            first += 1
+        while last > first and _bare(tokens[last].group()) in _CONNECT:
+            last -= 1
+        head, tail = tokens[first].group(), tokens[last].group()
+        out.append(
+            (
+                tokens[first].start() + len(head) - len(head.lstrip(_QUOTES)),
+                tokens[last].start() + len(tail.rstrip(",;.?!:" + _QUOTES)),
+            )
+        )
+    out += answers(text, rare)
+    # Words no dictionary has, and very uncommon ones, are the likeliest
+    # further answers ("ok so its mukarakate for the first one and shumba").
+    out += [
+        (
+            t.start() + len(t.group()) - len(t.group().lstrip(_QUOTES)),
+            t.start() + len(t.group().rstrip(",;.?!:" + _QUOTES)),
+        )
+        for t in tokens
+        if rare(t.group()) or _very_uncommon(t.group())
+    ]
+    out += [m.span("q") for m in _QUOTED.finditer(text)]
+    out += [m.span() for m in _CAPS_RUN.finditer(text)]
+    return out
+
+
+def _runs_on(tokens: list, k: int) -> bool:
+    word = tokens[k].group()
+    bare = _bare(word)
+    if word.endswith(":") or bare in _KEYWORDS:  # a label: "pw:", "password"
+        return False
+    return bool(
+        _mark_at(tokens, k)
+        or _SYMBOL.fullmatch(bare)
+        or bare in ("sign", "symbol", "mark", "case", "double", "space")
+        or _is_digit_word(bare)
+        or (len(bare) == 1 and bare.isalpha())
+        or bare in ("then", "followed", "by")
+        or (_is_content(word) and is_uncommon(word))
+    )

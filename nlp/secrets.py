@@ -584,6 +584,9 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
         if anywhere:
             for span in passphrases.answers(text, is_rare_word):
                 add(span)
+    if spans and anywhere:
+        for span in passphrases.widened(text, list(spans), is_rare_word):
+            add(span, check=False)
     return Finding(tuple(_merge(spans)), context)
 
 

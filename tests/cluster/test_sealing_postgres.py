@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 import patches
 from stores import sealing
 from stores.tracker import StrictSQLTrackerStore
-from tests.stores.test_sealing import DOMAIN, MISSED, conversation, use_key
+from tests.support.sealing import DOMAIN, MISSED, conversation, use_key
 
 
 @pytest.fixture(autouse=True)

@@ -79,14 +79,16 @@ def kinds_lockbox():
 
 
 def test_kinds_lockbox_holds_todays_figures(kinds_lockbox):
-    """Measured twice, 2026-12-08 (0.830 / 0.808 / 1.30%, then 0.898 / 0.870 /
-    1.30% after the second development file): nothing may slide below that."""
-    assert kinds_lockbox["warned"] >= 0.895
-    assert kinds_lockbox["recall"] >= 0.865
+    """Its figures, never its errors, were printed five times on 2026-12-08 as
+    rules built on the development file's four blind writers went in (warned /
+    masked in full: 0.830 / 0.808 at the first look, 0.944 / 0.935 at the last,
+    false alarms 4 of 308 each time): nothing may slide below the last."""
+    assert kinds_lockbox["warned"] >= 0.94
+    assert kinds_lockbox["recall"] >= 0.93
     assert kinds_lockbox["false_alarms"] <= 4
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24's target, not reached: 0.898 / 0.870 / 1.30%")
+@pytest.mark.xfail(strict=True, reason="issue 24's target, not reached: 0.944 / 0.935 / 1.30%")
 def test_kinds_lockbox_reaches_the_target(kinds_lockbox):
     assert kinds_lockbox["warned"] >= 0.98
     assert kinds_lockbox["recall"] >= 0.98
@@ -133,7 +135,7 @@ def test_kinds_development_file():
         f"false alarms {result['false_alarm_rate']:.2%}"
     )
     assert result["recall"] >= 0.95
-    assert result["false_alarms"] <= 4  # 1.7%: above the 1% the older files keep
+    assert result["false_alarm_rate"] <= 0.011  # 1.08%: above the 1% the older files keep
 
 
 @pytest.mark.parametrize("corpus", DEVELOPMENT, ids=lambda p: p.name)
