@@ -271,6 +271,9 @@ LEXEME_PROB = "en_lexeme_prob.json.gz"
 RARE_WORD_LOGPROB = -15.5
 
 
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
 @dataclass(frozen=True)
 class Finding:
     """What a message discloses: the secrets' character spans, and whether the
@@ -557,7 +560,9 @@ def find_secrets(text: str, after_context: str = "", anywhere: bool = True) -> F
     full of identifiers ("rasa.core.processor", "TEAMS_APP_ID"), so there only
     tokens of three kinds of character ("Gr3392521") are taken anywhere.
     """
-    text = text or ""
+    # Markup pasted in ("<b>hello</b>") is read as spaces, so that a tag is
+    # never taken for part of a secret; the spans keep the text's offsets.
+    text = _TAG.sub(lambda tag: " " * len(tag.group()), text or "")
     after = "security" if after_context == "security" else ("password" if after_context else "")
     context = context_of(text) or after
     protected = _protected(text, codes=not context or bool(_UNDERSCORED.search(text)))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlp.secrets import contains_secret, redact
+from nlp.secrets import contains_secret, find_secrets, redact
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,10 @@ def test_a_name_given_in_the_message_after_a_security_question_is_an_answer():
     finding = find_secrets(text, after_context="security")
     assert [text[a:b] for a, b in finding.spans] == ["Pickles"]
     assert not find_secrets("ok will ring Sarah", after_context="security").disclosed
+
+
+def test_markup_pasted_after_a_password_question_is_no_secret_but_a_secret_inside_it_is():
+    assert not find_secrets("<b>hello</b>", "password").disclosed
+    assert not find_secrets("<i>thanks</i>", "password").disclosed
+    text = "pw: <b>Bluebell77x</b>"
+    assert [text[a:b] for a, b in find_secrets(text, "password").spans] == ["Bluebell77x"]
