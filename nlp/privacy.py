@@ -237,10 +237,11 @@ def follows_password_context(
             return ""
         if kind == "bot" and warning and event.get("text") == warning:
             return "password"
-        if kind == "bot" and reply_context(event.get("text") or ""):
-            # People answer the assistant's reply about passwords or
-            # security questions: "mine is ..., is that long enough?"
-            return reply_context(event.get("text") or "")
+        # People answer the assistant's reply about passwords or security
+        # questions: "mine is ..., is that long enough?"
+        replied = reply_context(event.get("text") or "") if kind == "bot" else ""
+        if replied:
+            return replied
         if kind == "user":
             recorded = (event.get("metadata") or {}).get(PRIVACY_KEY) or {}
             if "context" in recorded:

@@ -32,9 +32,9 @@ def after_context(case: Dict[str, Any]) -> str:
     """The context the message is read in, as nlp.privacy reads it from a
     conversation: the user's previous message (``previous``), or the
     assistant's reply since (``previous_bot``)."""
-    bot = case.get("previous_bot")
-    if bot and reply_context(bot):
-        return reply_context(bot)
+    replied = reply_context(case.get("previous_bot") or "")
+    if replied:
+        return replied
     previous = case.get("previous")
     if not previous:
         return ""
